@@ -1,0 +1,2 @@
+//! The `triage demo` data set.
+mod phrasebook;

@@ -1,0 +1,128 @@
+//! Opening the database named by a URL, with the durability settings Triage promises.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+use crate::writer::Writer;
+use crate::{Repos, StoreError};
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open database: a pool for reads and the one writer for changes.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+    writer: Writer,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path` or `postgres://…`), creating a SQLite
+    /// file if missing. It does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let (db, writer_db, backend) = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("bad sqlite url: {e}"))))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000");
+            let readers = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .connect_with(options.clone())
+                .await
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+            (
+                SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
+                SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+                Backend::Sqlite,
+            )
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::Executor;
+                        conn.execute("SET synchronous_commit = on").await?;
+                        Ok(())
+                    })
+                })
+                .connect(url)
+                .await
+                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+            let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+            (db.clone(), db, Backend::Postgres)
+        } else {
+            return Err(StoreError::Db(sea_orm::DbErr::Custom(format!(
+                "unsupported database url {url:?}: use sqlite://… or postgres://…"
+            ))));
+        };
+        let writer = Writer::start(writer_db, backend);
+        Ok(Store { db, backend, writer })
+    }
+
+    /// Applies every migration not applied yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Read access outside any transaction.
+    pub fn read(&self) -> Repos<'_, DatabaseConnection> {
+        Repos::new(&self.db, self.backend)
+    }
+
+    /// Runs `job` in the next group-commit batch and returns its result once the batch
+    /// has committed. If the job fails, only its own savepoint is rolled back.
+    pub async fn write<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(&'a Tx) -> futures::future::BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        self.writer.run(job).await
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the pools after the writer has finished what it holds.
+    pub async fn close(self) {
+        self.writer.stop().await;
+        let _ = self.db.close().await;
+    }
+}
+
+use crate::writer::Tx;

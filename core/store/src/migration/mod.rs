@@ -1,0 +1,18 @@
+//! Schema migrations, applied in order and recorded in `seaql_migrations`.
+//!
+//! A released migration never changes; a new schema change is a new migration.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_initial;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_initial::Migration)]
+    }
+}

@@ -1,0 +1,76 @@
+//! The event log: appended in each command's transaction, followed by consumers.
+
+use sea_orm::{
+    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::Repos;
+use crate::entity::event;
+use crate::{EventRow, StoreError};
+
+/// An event to append; the log assigns its position.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub ticket_id: Option<i64>,
+    pub kind: String,
+    pub actor_id: Option<i64>,
+    pub via: String,
+    pub via_name: Option<String>,
+    pub data: serde_json::Value,
+    pub depth: i32,
+    pub created_at: i64,
+}
+
+impl<C: ConnectionTrait> Repos<'_, C> {
+    /// Appends an event and returns its position in the log.
+    pub async fn append_event(&self, event: NewEvent) -> Result<i64, StoreError> {
+        let row = event::ActiveModel {
+            id: NotSet,
+            ticket_id: Set(event.ticket_id),
+            kind: Set(event.kind),
+            actor_id: Set(event.actor_id),
+            via: Set(event.via),
+            via_name: Set(event.via_name),
+            data: Set(event.data),
+            depth: Set(event.depth),
+            created_at: Set(event.created_at),
+        };
+        Ok(event::Entity::insert(row).exec(self.conn).await?.last_insert_id)
+    }
+
+    /// A ticket's history, oldest first.
+    pub async fn ticket_events(
+        &self,
+        ticket_id: i64,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        Ok(event::Entity::find()
+            .filter(event::Column::TicketId.eq(ticket_id))
+            .filter(event::Column::Id.gt(after))
+            .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(self.conn)
+            .await?)
+    }
+
+    /// Up to `limit` events after `position`, in log order.
+    pub async fn events_after(&self, position: i64, limit: u64) -> Result<Vec<EventRow>, StoreError> {
+        Ok(event::Entity::find()
+            .filter(event::Column::Id.gt(position))
+            .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(self.conn)
+            .await?)
+    }
+
+    /// How many events a ticket has.
+    pub async fn count_events(&self, ticket_id: i64) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(event::Entity::find()
+            .filter(event::Column::TicketId.eq(ticket_id))
+            .count(self.conn)
+            .await?)
+    }
+}

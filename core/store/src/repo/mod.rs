@@ -1,0 +1,49 @@
+//! Repositories: typed reads and writes over one connection or transaction.
+//!
+//! [`Repos`] borrows either the read pool (from [`crate::Store::read`]) or a write job's
+//! transaction (from [`crate::Tx::repos`]); the methods are the same, so a command reads
+//! what it is about to change inside its own transaction.
+
+use sea_orm::ConnectionTrait;
+
+use crate::Backend;
+
+pub mod auth;
+mod directory;
+pub mod events;
+pub mod messages;
+mod settings;
+mod tickets;
+
+pub use tickets::{AssigneeFilter, Cursor, SortField, TicketFilter, TicketSort};
+
+/// Repository methods over one connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Repos<'a, C> {
+    pub(crate) conn: &'a C,
+    pub(crate) backend: Backend,
+}
+
+impl<'a, C: ConnectionTrait> Repos<'a, C> {
+    pub(crate) fn new(conn: &'a C, backend: Backend) -> Self {
+        Repos { conn, backend }
+    }
+
+    /// Which database these repositories talk to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// Reads a JSON array of strings, tolerating anything else as empty.
+pub fn json_strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

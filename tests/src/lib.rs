@@ -1,0 +1,232 @@
+//! The harness of the end-to-end tests: a real server on `127.0.0.1:0` over a temporary
+//! SQLite file, or a fresh PostgreSQL database when `TRIAGE_TEST_DATABASE_URL` is set.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+use triage_app::directory::NewUser;
+use triage_app::{App, AppConfig};
+use triage_server::{AppState, Config};
+
+/// A running server and what a test needs to talk to it.
+#[derive(Debug)]
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The application behind the server, for setting up data.
+    pub app: App,
+    /// A client that keeps no cookies.
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// The data directory; removed when the server is dropped.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with the default configuration.
+    pub async fn start() -> anyhow::Result<TestServer> {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed its configuration.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
+        let dir = tempfile::tempdir()?;
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        config.database_url = triage_app::testing::test_database_url(dir.path()).await?;
+        adjust(&mut config);
+        let app = App::open(config.app_config()).await.context("opening the app")?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(app.clone(), config);
+        let task = tokio::spawn(async move {
+            let _ = triage_server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Ok(TestServer {
+            base: format!("http://{addr}"),
+            app,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            shutdown: Some(tx),
+            task: Some(task),
+            dir,
+        })
+    }
+
+    /// Stops the server, letting requests in flight finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// The configuration for another App over the same database (a second process).
+    pub fn app_config(&self) -> AppConfig {
+        self.app.config().clone()
+    }
+
+    /// Creates a user directly and returns it with an API token.
+    pub async fn user(&self, role: &str, email: &str) -> anyhow::Result<Client> {
+        let system = App::system_actor();
+        let password = format!("{email}-password");
+        let user = self
+            .app
+            .create_user(
+                &system,
+                NewUser {
+                    email: email.into(),
+                    name: email.split('@').next().unwrap_or("user").replace('.', " "),
+                    role: role.into(),
+                    password: Some(password.clone()),
+                    organization_id: None,
+                },
+            )
+            .await?;
+        let (_, token) = self.app.create_token(&system, user.id, "tests").await?;
+        Ok(Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token: Some(token),
+            user_id: user.id,
+            email: user.email,
+            password,
+        })
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token: None,
+            user_id: 0,
+            email: String::new(),
+            password: String::new(),
+        }
+    }
+
+    /// Creates a group with these members.
+    pub async fn group(&self, name: &str, members: &[i64]) -> anyhow::Result<i64> {
+        let (g, _) = self
+            .app
+            .create_group(
+                &App::system_actor(),
+                triage_app::directory::GroupInput {
+                    name: Some(name.into()),
+                    description: None,
+                    member_ids: Some(members.to_vec()),
+                },
+            )
+            .await?;
+        Ok(g.id)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A client acting as one user through an API token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+    pub user_id: i64,
+    pub email: String,
+    pub password: String,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    async fn read(r: Response) -> anyhow::Result<Reply> {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(Reply { status, headers, body, text })
+    }
+
+    /// Fails the test unless the status is `expected`, showing the body.
+    pub fn expect(self, expected: u16) -> anyhow::Result<Reply> {
+        if self.status.as_u16() != expected {
+            anyhow::bail!("expected {expected}, got {}: {}", self.status, self.text);
+        }
+        Ok(self)
+    }
+
+    /// The stable error code of a problem+json body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Client {
+    /// A request with this client's credentials.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let r = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    /// Sends a request and reads the reply.
+    pub async fn send(&self, r: RequestBuilder) -> anyhow::Result<Reply> {
+        Reply::read(r.send().await?).await
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<Reply> {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
+        self.send(self.request(Method::POST, path).json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
+        self.send(self.request(Method::PATCH, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> anyhow::Result<Reply> {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// Opens a ticket and returns its body.
+    pub async fn ticket(&self, body: Value) -> anyhow::Result<Value> {
+        Ok(self.post("/api/v1/tickets", body).await?.expect(201)?.body)
+    }
+
+    /// Opens a ticket for `requester` in `group` and returns its number.
+    pub async fn ticket_for(&self, requester: &str, group: i64, subject: &str) -> anyhow::Result<i64> {
+        let t = self
+            .ticket(json!({"subject": subject, "body": format!("{subject}: details"), "requester": {"email": requester}, "group_id": group}))
+            .await?;
+        t["id"].as_i64().context("ticket id")
+    }
+}

@@ -1,0 +1,82 @@
+//! Two agents never silently overwrite each other; retried creates never duplicate.
+
+use serde_json::json;
+use triage_tests::TestServer;
+
+#[tokio::test]
+async fn a_stale_update_gets_409_with_the_current_ticket() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let t = admin.ticket(json!({"subject": "Two agents", "body": "race", "requester": {"email": "c@c.example"}})).await?;
+    let id = t["id"].as_i64().unwrap_or_default();
+    let version = t["version"].as_i64().unwrap_or_default();
+    let first = admin.patch(&format!("/api/v1/tickets/{id}"), json!({"version": version, "priority": "high"})).await?.expect(200)?;
+    assert_eq!(first.body["version"], version + 1);
+    let second = admin.patch(&format!("/api/v1/tickets/{id}"), json!({"version": version, "priority": "low"})).await?.expect(409)?;
+    assert_eq!(second.code(), "stale_version");
+    assert_eq!(second.body["current"]["priority"], "high");
+    assert_eq!(second.body["current"]["version"], version + 1);
+    let now = admin.get(&format!("/api/v1/tickets/{id}")).await?.expect(200)?;
+    assert_eq!(now.body["priority"], "high");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_idempotency_key_makes_one_ticket() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let body = json!({"subject": "Retry me", "body": "once", "requester": {"email": "c@c.example"}});
+    let send = || {
+        admin.send(admin.request(reqwest::Method::POST, "/api/v1/tickets").header("Idempotency-Key", "abc-123").json(&body))
+    };
+    let (a, b) = tokio::join!(send(), send());
+    let (a, b) = (a?, b?);
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201], "{} / {}", a.text, b.text);
+    assert_eq!(a.body["id"], b.body["id"]);
+    let replay = send().await?.expect(200)?;
+    assert_eq!(replay.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let other = admin
+        .send(admin.request(reqwest::Method::POST, "/api/v1/tickets").header("Idempotency-Key", "abc-123").json(&json!({"subject": "Different", "body": "x", "requester": {"email": "c@c.example"}})))
+        .await?
+        .expect(422)?;
+    assert_eq!(other.body["field"], "Idempotency-Key");
+    let all = admin.get("/api/v1/tickets").await?.expect(200)?;
+    assert_eq!(all.body["items"].as_array().map(Vec::len), Some(1));
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_creates_all_succeed_with_distinct_numbers_and_one_failure_fails_alone() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let admin = admin.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every eighth request breaks a rule inside its transaction.
+            let status = if i % 8 == 0 { "closed" } else { "open" };
+            admin
+                .post("/api/v1/tickets", json!({"subject": format!("Load {i}"), "body": "x", "requester": {"email": format!("c{i}@c.example")}, "status": status}))
+                .await
+        }));
+    }
+    let mut numbers = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        let reply = t.await??;
+        match reply.status.as_u16() {
+            201 => numbers.push(reply.body["id"].as_i64().unwrap_or_default()),
+            422 => refused += 1,
+            other => anyhow::bail!("unexpected {other}: {}", reply.text),
+        }
+    }
+    assert_eq!(refused, 8);
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 56);
+    let listed = admin.get("/api/v1/tickets?limit=200").await?.expect(200)?;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(56));
+    Ok(())
+}

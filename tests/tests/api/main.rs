@@ -1,0 +1,10 @@
+//! End-to-end tests of the HTTP API against a real server (SQLite, or PostgreSQL with
+//! `TRIAGE_TEST_DATABASE_URL`).
+
+mod auth;
+mod bad_input;
+mod concurrency;
+mod openapi;
+mod permissions;
+mod story;
+mod tickets;

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use triage_app::directory::NewUser;
 use triage_app::{App, AppConfig};
 use triage_server::{AppState, Config};
@@ -40,7 +40,9 @@ impl TestServer {
         };
         config.database_url = triage_app::testing::test_database_url(dir.path()).await?;
         adjust(&mut config);
-        let app = App::open(config.app_config()).await.context("opening the app")?;
+        let app = App::open(config.app_config())
+            .await
+            .context("opening the app")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -169,7 +171,12 @@ impl Reply {
         let headers = r.headers().clone();
         let text = r.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(Reply { status, headers, body, text })
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            text,
+        })
     }
 
     /// Fails the test unless the status is `expected`, showing the body.
@@ -206,11 +213,13 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
-        self.send(self.request(Method::POST, path).json(&body)).await
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> anyhow::Result<Reply> {
-        self.send(self.request(Method::PATCH, path).json(&body)).await
+        self.send(self.request(Method::PATCH, path).json(&body))
+            .await
     }
 
     pub async fn delete(&self, path: &str) -> anyhow::Result<Reply> {
@@ -223,7 +232,12 @@ impl Client {
     }
 
     /// Opens a ticket for `requester` in `group` and returns its number.
-    pub async fn ticket_for(&self, requester: &str, group: i64, subject: &str) -> anyhow::Result<i64> {
+    pub async fn ticket_for(
+        &self,
+        requester: &str,
+        group: i64,
+        subject: &str,
+    ) -> anyhow::Result<i64> {
         let t = self
             .ticket(json!({"subject": subject, "body": format!("{subject}: details"), "requester": {"email": requester}, "group_id": group}))
             .await?;

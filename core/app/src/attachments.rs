@@ -33,7 +33,11 @@ fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    let mut out = if cleaned.is_empty() { "attachment".to_string() } else { cleaned };
+    let mut out = if cleaned.is_empty() {
+        "attachment".to_string()
+    } else {
+        cleaned
+    };
     while out.len() > 255 {
         out.pop();
     }
@@ -112,7 +116,9 @@ impl App {
         let repos = self.store.read();
         let not_found = || AppError::NotFound(format!("attachment {id}"));
         let row = repos.attachment(id).await?.ok_or_else(not_found)?;
-        load_visible(&repos, actor, row.ticket_id).await.map_err(|_| not_found())?;
+        load_visible(&repos, actor, row.ticket_id)
+            .await
+            .map_err(|_| not_found())?;
         if !actor.is_staff() {
             let public = match row.message_id {
                 Some(m) => repos
@@ -146,9 +152,18 @@ mod tests {
 
     #[test]
     fn content_types_come_from_the_bytes() {
-        assert_eq!(sniff_content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
+        assert_eq!(
+            sniff_content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            "image/png"
+        );
         assert_eq!(sniff_content_type(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(sniff_content_type("hello åäö".as_bytes()), "text/plain; charset=utf-8");
-        assert_eq!(sniff_content_type(&[0xff, 0xfe, 0x00, 0x81]), "application/octet-stream");
+        assert_eq!(
+            sniff_content_type("hello åäö".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            sniff_content_type(&[0xff, 0xfe, 0x00, 0x81]),
+            "application/octet-stream"
+        );
     }
 }

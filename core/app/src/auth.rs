@@ -3,12 +3,12 @@
 //! Secrets (session cookies, API tokens, the setup token) are random 256-bit values shown
 //! once; only their SHA-256 is stored. Passwords are hashed with argon2id.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use triage_domain::{text, Actor, Role};
-use triage_store::{now_millis, ApiTokenRow, SessionRow, UserRow};
+use triage_domain::{Actor, Role, text};
+use triage_store::{ApiTokenRow, SessionRow, UserRow, now_millis};
 
 use crate::{App, AppError, AppResult};
 
@@ -134,7 +134,10 @@ impl App {
         let refused = || AppError::Unauthenticated("wrong email or password".into());
         let email = text::normalize_email(email).map_err(|_| refused())?;
         let user = self.store.read().user_by_email(&email).await?;
-        let hash = user.as_ref().filter(|u| u.active).and_then(|u| u.password_hash.clone());
+        let hash = user
+            .as_ref()
+            .filter(|u| u.active)
+            .and_then(|u| u.password_hash.clone());
         if !verify_password(password, hash).await {
             return Err(refused());
         }
@@ -171,13 +174,16 @@ impl App {
     pub async fn sign_out(&self, cookie: &str) -> AppResult<()> {
         let id = digest(cookie);
         self.store
-            .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().delete_session(&id).await?) }))
+            .write(move |tx| {
+                Box::pin(async move { Ok::<_, AppError>(tx.repos().delete_session(&id).await?) })
+            })
             .await
     }
 
     /// The caller behind a session cookie.
     pub async fn authenticate_session(&self, cookie: &str) -> AppResult<Authenticated> {
-        let unauthenticated = || AppError::Unauthenticated("the session has expired; sign in again".into());
+        let unauthenticated =
+            || AppError::Unauthenticated("the session has expired; sign in again".into());
         let session = self
             .store
             .read()
@@ -224,7 +230,9 @@ impl App {
             row.last_used_at = Some(now);
             let _ = self
                 .store
-                .write(move |tx| Box::pin(async move { tx.repos().update_token(row).await.map(|_| ()) }))
+                .write(move |tx| {
+                    Box::pin(async move { tx.repos().update_token(row).await.map(|_| ()) })
+                })
                 .await;
         }
         let actor = self.actor_for(&user).await?;
@@ -266,7 +274,9 @@ impl App {
         };
         let row = self
             .store
-            .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().insert_token(row).await?) }))
+            .write(move |tx| {
+                Box::pin(async move { Ok::<_, AppError>(tx.repos().insert_token(row).await?) })
+            })
             .await?;
         Ok((row, token))
     }

@@ -58,7 +58,11 @@ impl App {
             handled += events.len();
             let name = name.clone();
             self.store
-                .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().set_checkpoint(&name, last).await?) }))
+                .write(move |tx| {
+                    Box::pin(async move {
+                        Ok::<_, AppError>(tx.repos().set_checkpoint(&name, last).await?)
+                    })
+                })
                 .await?;
             position = last;
         }

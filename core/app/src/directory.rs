@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use triage_domain::custom_field::{self, CustomFieldDef, FieldKind};
-use triage_domain::{template, text, Actor, Priority, Role, StatusCategory, TicketType};
+use triage_domain::{Actor, Priority, Role, StatusCategory, TicketType, template, text};
 use triage_store::{
-    now_millis, CustomFieldRow, GroupRow, MacroRow, OrganizationRow, StatusRow, UserRow,
+    CustomFieldRow, GroupRow, MacroRow, OrganizationRow, StatusRow, UserRow, now_millis,
 };
 
 use crate::auth::hash_password;
@@ -106,7 +106,12 @@ impl MacroActions {
     /// Reads the stored form.
     pub fn from_json(value: &Value) -> MacroActions {
         let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
-        let list = |k: &str| value.get(k).map(triage_store::repo::json_strings).unwrap_or_default();
+        let list = |k: &str| {
+            value
+                .get(k)
+                .map(triage_store::repo::json_strings)
+                .unwrap_or_default()
+        };
         MacroActions {
             status: s("status"),
             priority: s("priority"),
@@ -159,7 +164,10 @@ impl App {
                     let organization_id = match organization_id {
                         Some(id) => {
                             repos.organization(id).await?.ok_or_else(|| {
-                                AppError::invalid("organization_id", format!("there is no organization {id}"))
+                                AppError::invalid(
+                                    "organization_id",
+                                    format!("there is no organization {id}"),
+                                )
                             })?;
                             Some(id)
                         }
@@ -188,7 +196,12 @@ impl App {
     }
 
     /// Changes a user. Admins change anyone; a user changes their own name and password.
-    pub async fn update_user(&self, actor: &Actor, id: i64, changes: UserChanges) -> AppResult<UserRow> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        changes: UserChanges,
+    ) -> AppResult<UserRow> {
         let own = actor.user_id == id;
         let admin_only = changes.email.is_some()
             || changes.role.is_some()
@@ -201,8 +214,16 @@ impl App {
             Some(p) => Some(hash_password(p).await?),
             None => None,
         };
-        let email = changes.email.as_deref().map(text::normalize_email).transpose()?;
-        let name = changes.name.as_deref().map(|n| text::validate_name("name", n)).transpose()?;
+        let email = changes
+            .email
+            .as_deref()
+            .map(text::normalize_email)
+            .transpose()?;
+        let name = changes
+            .name
+            .as_deref()
+            .map(|n| text::validate_name("name", n))
+            .transpose()?;
         let role = changes.role.as_deref().map(Role::parse).transpose()?;
         self.store
             .write(move |tx| {
@@ -222,7 +243,10 @@ impl App {
                     if let Some(org) = changes.organization_id {
                         if let Some(org) = org {
                             repos.organization(org).await?.ok_or_else(|| {
-                                AppError::invalid("organization_id", format!("there is no organization {org}"))
+                                AppError::invalid(
+                                    "organization_id",
+                                    format!("there is no organization {org}"),
+                                )
                             })?;
                         }
                         user.organization_id = org;
@@ -250,7 +274,11 @@ impl App {
         if actor.user_id != id {
             actor.require_staff()?;
         }
-        self.store.read().user(id).await?.ok_or_else(|| not_found("user", id))
+        self.store
+            .read()
+            .user(id)
+            .await?
+            .ok_or_else(|| not_found("user", id))
     }
 
     /// A user by email, for staff.
@@ -289,7 +317,11 @@ impl App {
     // ---- organizations ----
 
     /// Creates an organization (admins).
-    pub async fn create_organization(&self, actor: &Actor, input: OrganizationInput) -> AppResult<OrganizationRow> {
+    pub async fn create_organization(
+        &self,
+        actor: &Actor,
+        input: OrganizationInput,
+    ) -> AppResult<OrganizationRow> {
         actor.require_admin()?;
         let name = text::validate_name("name", input.name.as_deref().unwrap_or(""))?;
         let domains = normalize_domains(input.domains.unwrap_or_default())?;
@@ -301,20 +333,36 @@ impl App {
             created_at: now_millis(),
         };
         self.store
-            .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().insert_organization(row).await?) }))
+            .write(move |tx| {
+                Box::pin(
+                    async move { Ok::<_, AppError>(tx.repos().insert_organization(row).await?) },
+                )
+            })
             .await
     }
 
     /// Changes an organization (admins).
-    pub async fn update_organization(&self, actor: &Actor, id: i64, input: OrganizationInput) -> AppResult<OrganizationRow> {
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: OrganizationInput,
+    ) -> AppResult<OrganizationRow> {
         actor.require_admin()?;
-        let name = input.name.as_deref().map(|n| text::validate_name("name", n)).transpose()?;
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| text::validate_name("name", n))
+            .transpose()?;
         let domains = input.domains.map(normalize_domains).transpose()?;
         self.store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let mut row = repos.organization(id).await?.ok_or_else(|| not_found("organization", id))?;
+                    let mut row = repos
+                        .organization(id)
+                        .await?
+                        .ok_or_else(|| not_found("organization", id))?;
                     if let Some(name) = name {
                         row.name = name;
                     }
@@ -335,7 +383,11 @@ impl App {
         if actor.organization_id != Some(id) {
             actor.require_staff()?;
         }
-        self.store.read().organization(id).await?.ok_or_else(|| not_found("organization", id))
+        self.store
+            .read()
+            .organization(id)
+            .await?
+            .ok_or_else(|| not_found("organization", id))
     }
 
     /// Every organization (staff).
@@ -347,7 +399,11 @@ impl App {
     // ---- groups ----
 
     /// Creates a group, optionally with members (admins).
-    pub async fn create_group(&self, actor: &Actor, input: GroupInput) -> AppResult<(GroupRow, Vec<i64>)> {
+    pub async fn create_group(
+        &self,
+        actor: &Actor,
+        input: GroupInput,
+    ) -> AppResult<(GroupRow, Vec<i64>)> {
         actor.require_admin()?;
         let name = text::validate_name("name", input.name.as_deref().unwrap_or(""))?;
         let row = GroupRow {
@@ -371,14 +427,26 @@ impl App {
     }
 
     /// Changes a group or replaces its members (admins).
-    pub async fn update_group(&self, actor: &Actor, id: i64, input: GroupInput) -> AppResult<(GroupRow, Vec<i64>)> {
+    pub async fn update_group(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: GroupInput,
+    ) -> AppResult<(GroupRow, Vec<i64>)> {
         actor.require_admin()?;
-        let name = input.name.as_deref().map(|n| text::validate_name("name", n)).transpose()?;
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| text::validate_name("name", n))
+            .transpose()?;
         self.store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let mut row = repos.group(id).await?.ok_or_else(|| not_found("group", id))?;
+                    let mut row = repos
+                        .group(id)
+                        .await?
+                        .ok_or_else(|| not_found("group", id))?;
                     if let Some(name) = name {
                         row.name = name;
                     }
@@ -401,7 +469,10 @@ impl App {
     pub async fn get_group(&self, actor: &Actor, id: i64) -> AppResult<(GroupRow, Vec<i64>)> {
         actor.require_staff()?;
         let repos = self.store.read();
-        let row = repos.group(id).await?.ok_or_else(|| not_found("group", id))?;
+        let row = repos
+            .group(id)
+            .await?
+            .ok_or_else(|| not_found("group", id))?;
         Ok((row, repos.group_members(id).await?))
     }
 
@@ -441,7 +512,10 @@ impl App {
                         .iter()
                         .any(|s| s.name.eq_ignore_ascii_case(&row.name));
                     if taken {
-                        return Err(AppError::Conflict(format!("a status named {:?} already exists", row.name)));
+                        return Err(AppError::Conflict(format!(
+                            "a status named {:?} already exists",
+                            row.name
+                        )));
                     }
                     Ok(repos.insert_status(row).await?)
                 })
@@ -450,23 +524,44 @@ impl App {
     }
 
     /// Renames, reorders or (de)activates a status; its category never changes (admins).
-    pub async fn update_status(&self, actor: &Actor, id: i64, input: StatusInput) -> AppResult<StatusRow> {
+    pub async fn update_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: StatusInput,
+    ) -> AppResult<StatusRow> {
         actor.require_admin()?;
-        let name = input.name.as_deref().map(|n| text::validate_name("name", n)).transpose()?;
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| text::validate_name("name", n))
+            .transpose()?;
         self.store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let all = repos.list_statuses().await?;
-                    let mut row = all.iter().find(|s| s.id == id).cloned().ok_or_else(|| not_found("status", id))?;
-                    if let Some(category) = &input.category {
-                        if StatusCategory::parse(category)?.as_str() != row.category {
-                            return Err(AppError::invalid("category", "a status keeps its category; add a new status instead"));
-                        }
+                    let mut row = all
+                        .iter()
+                        .find(|s| s.id == id)
+                        .cloned()
+                        .ok_or_else(|| not_found("status", id))?;
+                    if let Some(category) = &input.category
+                        && StatusCategory::parse(category)?.as_str() != row.category
+                    {
+                        return Err(AppError::invalid(
+                            "category",
+                            "a status keeps its category; add a new status instead",
+                        ));
                     }
                     if let Some(name) = name {
-                        if all.iter().any(|s| s.id != id && s.name.eq_ignore_ascii_case(&name)) {
-                            return Err(AppError::Conflict(format!("a status named {name:?} already exists")));
+                        if all
+                            .iter()
+                            .any(|s| s.id != id && s.name.eq_ignore_ascii_case(&name))
+                        {
+                            return Err(AppError::Conflict(format!(
+                                "a status named {name:?} already exists"
+                            )));
                         }
                         row.name = name;
                     }
@@ -475,7 +570,10 @@ impl App {
                     }
                     if let Some(active) = input.active {
                         if !active && row.builtin {
-                            return Err(AppError::invalid("active", "built-in statuses cannot be deactivated"));
+                            return Err(AppError::invalid(
+                                "active",
+                                "built-in statuses cannot be deactivated",
+                            ));
                         }
                         row.active = active;
                     }
@@ -493,7 +591,11 @@ impl App {
     }
 
     /// Defines a custom field (admins).
-    pub async fn create_custom_field(&self, actor: &Actor, input: CustomFieldInput) -> AppResult<CustomFieldRow> {
+    pub async fn create_custom_field(
+        &self,
+        actor: &Actor,
+        input: CustomFieldInput,
+    ) -> AppResult<CustomFieldRow> {
         actor.require_admin()?;
         let kind = FieldKind::parse(input.kind.as_deref().unwrap_or(""))?;
         let def = CustomFieldDef {
@@ -516,13 +618,22 @@ impl App {
             created_at: now_millis(),
         };
         self.store
-            .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().insert_custom_field(row).await?) }))
+            .write(move |tx| {
+                Box::pin(
+                    async move { Ok::<_, AppError>(tx.repos().insert_custom_field(row).await?) },
+                )
+            })
             .await
     }
 
     /// Changes a custom field's label, options, required flag, order or activity; its key
     /// and kind never change (admins).
-    pub async fn update_custom_field(&self, actor: &Actor, id: i64, input: CustomFieldInput) -> AppResult<CustomFieldRow> {
+    pub async fn update_custom_field(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: CustomFieldInput,
+    ) -> AppResult<CustomFieldRow> {
         actor.require_admin()?;
         self.store
             .write(move |tx| {
@@ -534,8 +645,13 @@ impl App {
                         .into_iter()
                         .find(|f| f.id == id)
                         .ok_or_else(|| not_found("custom field", id))?;
-                    if input.key.as_ref().is_some_and(|k| *k != row.key) || input.kind.as_ref().is_some_and(|k| *k != row.kind) {
-                        return Err(AppError::invalid("key", "a custom field keeps its key and kind"));
+                    if input.key.as_ref().is_some_and(|k| *k != row.key)
+                        || input.kind.as_ref().is_some_and(|k| *k != row.kind)
+                    {
+                        return Err(AppError::invalid(
+                            "key",
+                            "a custom field keeps its key and kind",
+                        ));
                     }
                     if let Some(label) = input.label {
                         row.label = label;
@@ -560,7 +676,9 @@ impl App {
     }
 
     /// The active custom field definitions, as the domain validates them.
-    pub(crate) async fn active_field_defs<C: triage_store::Conn>(repos: &triage_store::Repos<'_, C>) -> AppResult<Vec<CustomFieldDef>> {
+    pub(crate) async fn active_field_defs<C: triage_store::Conn>(
+        repos: &triage_store::Repos<'_, C>,
+    ) -> AppResult<Vec<CustomFieldDef>> {
         repos
             .list_custom_fields()
             .await?
@@ -581,7 +699,11 @@ impl App {
     /// A macro (staff).
     pub async fn get_macro(&self, actor: &Actor, id: i64) -> AppResult<MacroRow> {
         actor.require_staff()?;
-        self.store.read().macro_by_id(id).await?.ok_or_else(|| not_found("macro", id))
+        self.store
+            .read()
+            .macro_by_id(id)
+            .await?
+            .ok_or_else(|| not_found("macro", id))
     }
 
     /// Creates a macro (admins).
@@ -614,9 +736,18 @@ impl App {
     }
 
     /// Changes a macro (admins).
-    pub async fn update_macro(&self, actor: &Actor, id: i64, input: MacroInput) -> AppResult<MacroRow> {
+    pub async fn update_macro(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: MacroInput,
+    ) -> AppResult<MacroRow> {
         actor.require_admin()?;
-        let name = input.name.as_deref().map(|n| text::validate_name("name", n)).transpose()?;
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| text::validate_name("name", n))
+            .transpose()?;
         if let Some(body) = &input.body {
             template::validate(body)?;
         }
@@ -627,7 +758,10 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let mut row = repos.macro_by_id(id).await?.ok_or_else(|| not_found("macro", id))?;
+                    let mut row = repos
+                        .macro_by_id(id)
+                        .await?
+                        .ok_or_else(|| not_found("macro", id))?;
                     if let Some(name) = name {
                         row.name = name;
                     }
@@ -656,9 +790,15 @@ impl App {
         actor.require_admin()?;
         let deleted = self
             .store
-            .write(move |tx| Box::pin(async move { Ok::<_, AppError>(tx.repos().delete_macro(id).await?) }))
+            .write(move |tx| {
+                Box::pin(async move { Ok::<_, AppError>(tx.repos().delete_macro(id).await?) })
+            })
             .await?;
-        if deleted { Ok(()) } else { Err(not_found("macro", id)) }
+        if deleted {
+            Ok(())
+        } else {
+            Err(not_found("macro", id))
+        }
     }
 }
 
@@ -675,10 +815,15 @@ fn check_macro_actions(actions: &MacroActions) -> AppResult<()> {
 }
 
 fn check_macro_status(statuses: &[StatusRow], actions: &MacroActions) -> AppResult<()> {
-    if let Some(name) = &actions.status {
-        if !statuses.iter().any(|s| s.active && s.name.eq_ignore_ascii_case(name)) {
-            return Err(AppError::invalid("actions.status", format!("there is no status {name:?}")));
-        }
+    if let Some(name) = &actions.status
+        && !statuses
+            .iter()
+            .any(|s| s.active && s.name.eq_ignore_ascii_case(name))
+    {
+        return Err(AppError::invalid(
+            "actions.status",
+            format!("there is no status {name:?}"),
+        ));
     }
     Ok(())
 }
@@ -689,7 +834,10 @@ fn normalize_domains(domains: Vec<String>) -> AppResult<Vec<String>> {
         let d = d.trim().trim_start_matches('@').to_lowercase();
         let probe = format!("x@{d}");
         if text::normalize_email(&probe).is_err() {
-            return Err(AppError::invalid("domains", format!("{d:?} is not an email domain")));
+            return Err(AppError::invalid(
+                "domains",
+                format!("{d:?} is not an email domain"),
+            ));
         }
         out.push(d);
     }
@@ -702,19 +850,36 @@ fn normalize_domains(domains: Vec<String>) -> AppResult<Vec<String>> {
 pub(crate) fn organization_for_email(orgs: &[OrganizationRow], email: &str) -> Option<i64> {
     let domain = text::email_domain(email)?;
     orgs.iter()
-        .find(|o| triage_store::repo::json_strings(&o.domains).iter().any(|d| d == domain))
+        .find(|o| {
+            triage_store::repo::json_strings(&o.domains)
+                .iter()
+                .any(|d| d == domain)
+        })
         .map(|o| o.id)
 }
 
-async fn check_members<C: triage_store::Conn>(repos: &triage_store::Repos<'_, C>, mut ids: Vec<i64>) -> AppResult<Vec<i64>> {
+async fn check_members<C: triage_store::Conn>(
+    repos: &triage_store::Repos<'_, C>,
+    mut ids: Vec<i64>,
+) -> AppResult<Vec<i64>> {
     ids.sort();
     ids.dedup();
     let users = repos.users_by_ids(&ids).await?;
     for id in &ids {
         match users.iter().find(|u| u.id == *id) {
             Some(u) if u.role != Role::Customer.as_str() => {}
-            Some(_) => return Err(AppError::invalid("member_ids", format!("user {id} is a customer; groups hold agents and admins"))),
-            None => return Err(AppError::invalid("member_ids", format!("there is no user {id}"))),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "member_ids",
+                    format!("user {id} is a customer; groups hold agents and admins"),
+                ));
+            }
+            None => {
+                return Err(AppError::invalid(
+                    "member_ids",
+                    format!("there is no user {id}"),
+                ));
+            }
         }
     }
     Ok(ids)

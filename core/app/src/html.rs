@@ -95,6 +95,9 @@ mod tests {
 
     #[test]
     fn html_yields_its_text() {
-        assert_eq!(html_to_text("<p>Hello &amp; bye</p><p>two<br>three</p>"), "Hello & bye\n\ntwo\nthree");
+        assert_eq!(
+            html_to_text("<p>Hello &amp; bye</p><p>two<br>three</p>"),
+            "Hello & bye\n\ntwo\nthree"
+        );
     }
 }

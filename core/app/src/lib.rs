@@ -18,8 +18,8 @@ pub mod tickets;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::Notify;
 pub use error::{AppError, AppResult};
+use tokio::sync::Notify;
 pub use triage_domain as domain;
 pub use triage_store::now_millis;
 pub use triage_store::testing;
@@ -31,9 +31,9 @@ pub mod rows {
         OrganizationRow, StatusRow, TicketRow, UserRow,
     };
 }
-pub use triage_store::{Backend, StoreError};
 use triage_domain::{Actor, Role, StatusCategory, Via};
 use triage_store::Store;
+pub use triage_store::{Backend, StoreError};
 
 /// The first ticket number.
 pub const FIRST_TICKET_NUMBER: i64 = 1001;

@@ -43,7 +43,9 @@ impl FieldKind {
             "checkbox" => Ok(FieldKind::Checkbox),
             other => Err(DomainError::invalid(
                 "kind",
-                format!("unknown field kind {other:?}; expected text, number, date, dropdown or checkbox"),
+                format!(
+                    "unknown field kind {other:?}; expected text, number, date, dropdown or checkbox"
+                ),
             )),
         }
     }
@@ -77,7 +79,9 @@ pub fn validate_key(key: &str) -> Result<(), DomainError> {
     } else {
         Err(DomainError::invalid(
             "key",
-            format!("{key:?} is not a field key; use 1 to 64 of a-z, 0-9 and _, starting with a letter"),
+            format!(
+                "{key:?} is not a field key; use 1 to 64 of a-z, 0-9 and _, starting with a letter"
+            ),
         ))
     }
 }
@@ -118,11 +122,15 @@ impl CustomFieldDef {
         if value.is_null() {
             return Ok(Value::Null);
         }
-        let bad = |what: &str| DomainError::invalid(&field, format!("expected {what}, got {value}"));
+        let bad =
+            |what: &str| DomainError::invalid(&field, format!("expected {what}, got {value}"));
         match self.kind {
             FieldKind::Text => match value.as_str() {
                 Some(s) if s.chars().count() <= 10_000 => Ok(Value::String(s.to_string())),
-                Some(_) => Err(DomainError::invalid(&field, "must be at most 10000 characters")),
+                Some(_) => Err(DomainError::invalid(
+                    &field,
+                    "must be at most 10000 characters",
+                )),
                 None => Err(bad("a string")),
             },
             FieldKind::Number => match value.as_f64() {

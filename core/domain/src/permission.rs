@@ -135,7 +135,9 @@ impl Actor {
         if self.is_staff() {
             Ok(())
         } else {
-            Err(DomainError::Forbidden("only agents and admins may do this".into()))
+            Err(DomainError::Forbidden(
+                "only agents and admins may do this".into(),
+            ))
         }
     }
 }

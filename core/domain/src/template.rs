@@ -31,7 +31,11 @@ fn placeholders(template: &str) -> Vec<Result<(usize, usize, &str), usize>> {
         match template[start + 2..].find("}}") {
             Some(len) => {
                 let end = start + 2 + len + 2;
-                out.push(Ok((start, end, template[start + 2..start + 2 + len].trim())));
+                out.push(Ok((
+                    start,
+                    end,
+                    template[start + 2..start + 2 + len].trim(),
+                )));
                 rest = end;
             }
             None => {

@@ -75,7 +75,10 @@ where
     if out.len() > crate::ticket::MAX_TAGS {
         return Err(DomainError::invalid(
             "tags",
-            format!("a ticket may carry at most {} tags", crate::ticket::MAX_TAGS),
+            format!(
+                "a ticket may carry at most {} tags",
+                crate::ticket::MAX_TAGS
+            ),
         ));
     }
     Ok(out)
@@ -88,10 +91,16 @@ pub fn validate_name(field: &str, name: &str) -> Result<String, DomainError> {
         return Err(DomainError::invalid(field, "must not be empty"));
     }
     if name.chars().count() > 200 {
-        return Err(DomainError::invalid(field, "must be at most 200 characters"));
+        return Err(DomainError::invalid(
+            field,
+            "must be at most 200 characters",
+        ));
     }
     if name.chars().any(|c| c.is_control()) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
+        return Err(DomainError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(name.to_string())
 }
@@ -102,8 +111,19 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(normalize_email(" Ann@Example.COM ").as_deref(), Ok("ann@example.com"));
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@c.de", "a@b@c.de"] {
+        assert_eq!(
+            normalize_email(" Ann@Example.COM ").as_deref(),
+            Ok("ann@example.com")
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@c.de",
+            "a@b@c.de",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
         assert_eq!(email_domain("ann@example.com"), Some("example.com"));
@@ -113,7 +133,11 @@ mod tests {
     fn tags_are_normalised_and_deduplicated() {
         assert_eq!(
             normalize_tags(["VIP", " billing  issue", "vip", "sv:biljett"]),
-            Ok(vec!["billing-issue".to_string(), "sv:biljett".into(), "vip".into()])
+            Ok(vec![
+                "billing-issue".to_string(),
+                "sv:biljett".into(),
+                "vip".into()
+            ])
         );
         assert!(normalize_tag("<script>").is_err());
         assert!(normalize_tag("").is_err());

@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn subjects_are_trimmed_and_bounded() {
-        assert_eq!(validate_subject("  Printer on fire ").as_deref(), Ok("Printer on fire"));
+        assert_eq!(
+            validate_subject("  Printer on fire ").as_deref(),
+            Ok("Printer on fire")
+        );
         assert!(validate_subject("   ").is_err());
         assert!(validate_subject(&"x".repeat(501)).is_err());
         assert!(validate_subject("bell\u{7}").is_err());

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 /// Everything the server reads at start.
@@ -126,9 +126,18 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@db:5432/t"), "postgres://u:***@db:5432/t");
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
-        assert_eq!(redact_url("sqlite://./data/triage.db"), "sqlite://./data/triage.db");
+        assert_eq!(
+            redact_url("postgres://u:secret@db:5432/t"),
+            "postgres://u:***@db:5432/t"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/triage.db"),
+            "sqlite://./data/triage.db"
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The one mapping from errors to HTTP: a status, a stable code and an
 //! `application/problem+json` body. Internal details go to the log, never to the client.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
-use triage_app::domain::DomainError;
+use serde_json::{Value, json};
 use triage_app::AppError;
+use triage_app::domain::DomainError;
 
 /// An error as the API reports it.
 #[derive(Debug)]
@@ -43,7 +43,11 @@ impl ApiError {
     }
 
     pub fn validation(field: &str, detail: impl Into<String>) -> ApiError {
-        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        );
         e.extra = Some(json!({ "field": field }));
         e
     }
@@ -64,9 +68,11 @@ impl From<AppError> for ApiError {
             AppError::Domain(DomainError::Invalid { field, message }) => {
                 ApiError::validation(&field, format!("{field}: {message}"))
             }
-            AppError::Domain(e @ DomainError::Transition { .. }) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_transition", e.to_string())
-            }
+            AppError::Domain(e @ DomainError::Transition { .. }) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_transition",
+                e.to_string(),
+            ),
             AppError::Domain(e @ DomainError::Closed(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "ticket_closed", e.to_string())
             }
@@ -80,12 +86,15 @@ impl From<AppError> for ApiError {
                     current.ticket.id, current.ticket.version
                 );
                 let mut e = ApiError::new(StatusCode::CONFLICT, "stale_version", detail);
-                e.extra = Some(json!({ "current": crate::routes::tickets::TicketOut::from(*current) }));
+                e.extra =
+                    Some(json!({ "current": crate::routes::tickets::TicketOut::from(*current) }));
                 e
             }
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::Unauthenticated(m) => ApiError::unauthenticated(m),
-            AppError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
+            AppError::TooLarge(m) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m)
+            }
             AppError::BadRequest(m) => ApiError::bad_request(m),
             AppError::Store(e) => ApiError::internal(&e.to_string()),
             AppError::Internal(m) => ApiError::internal(&m),

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use triage_app::auth::Authenticated;
@@ -28,7 +28,11 @@ pub struct JsonBody<T> {
 
 fn body_rejection(err: BytesRejection) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        )
     } else {
         ApiError::bad_request(format!("cannot read the request body: {err}"))
     }
@@ -44,7 +48,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "validation_failed",
                 format!("the JSON does not fit: {e}"),
             ),
-            _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}")),
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            ),
         }
     })
 }
@@ -72,7 +80,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
         let value = parse_json(&bytes)?;
         Ok(JsonBody {
             value,
@@ -92,7 +102,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+            .map_err(|e: QueryRejection| {
+                ApiError::bad_request(format!("bad query string: {}", e.body_text()))
+            })
     }
 }
 
@@ -107,7 +119,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e: PathRejection| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+            .map_err(|e: PathRejection| {
+                ApiError::bad_request(format!("bad path: {}", e.body_text()))
+            })
     }
 }
 
@@ -131,12 +145,18 @@ pub struct Auth(pub Authenticated);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value
                 .to_str()
                 .ok()
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
                 .map(str::trim)
                 .ok_or_else(|| ApiError::unauthenticated("use Authorization: Bearer <token>"))?;
             return Ok(Auth(state.app.authenticate_token(token).await?));

@@ -14,9 +14,9 @@ pub mod state;
 use std::future::Future;
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
-use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -51,7 +51,11 @@ pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(tickets::list_tickets, tickets::create_ticket))
-        .routes(routes!(tickets::get_ticket, tickets::update_ticket, tickets::delete_ticket))
+        .routes(routes!(
+            tickets::get_ticket,
+            tickets::update_ticket,
+            tickets::delete_ticket
+        ))
         .routes(routes!(tickets::bulk_update))
         .routes(routes!(tickets::history))
         .routes(routes!(tickets::merge))
@@ -62,16 +66,29 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::download))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::update_user))
-        .routes(routes!(directory::list_organizations, directory::create_organization))
-        .routes(routes!(directory::get_organization, directory::update_organization))
+        .routes(routes!(
+            directory::list_organizations,
+            directory::create_organization
+        ))
+        .routes(routes!(
+            directory::get_organization,
+            directory::update_organization
+        ))
         .routes(routes!(directory::list_groups, directory::create_group))
         .routes(routes!(directory::get_group, directory::update_group))
         .routes(routes!(directory::list_statuses, directory::create_status))
         .routes(routes!(directory::update_status))
-        .routes(routes!(directory::list_custom_fields, directory::create_custom_field))
+        .routes(routes!(
+            directory::list_custom_fields,
+            directory::create_custom_field
+        ))
         .routes(routes!(directory::update_custom_field))
         .routes(routes!(directory::list_macros, directory::create_macro))
-        .routes(routes!(directory::get_macro, directory::update_macro, directory::delete_macro))
+        .routes(routes!(
+            directory::get_macro,
+            directory::update_macro,
+            directory::delete_macro
+        ))
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::setup))
@@ -94,7 +111,10 @@ pub fn router(state: AppState) -> Router {
     metrics::install();
     let (router, doc) = api().split_for_parts();
     let doc_json = serde_json::to_value(&doc).unwrap_or_default();
-    let upload_limit = (state.config.max_attachment_mb as usize).saturating_mul(1024 * 1024).saturating_mul(4) + MAX_JSON_BODY;
+    let upload_limit = (state.config.max_attachment_mb as usize)
+        .saturating_mul(1024 * 1024)
+        .saturating_mul(4)
+        + MAX_JSON_BODY;
     router
         .route(
             "/api/v1/openapi.json",
@@ -116,17 +136,28 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
         })
         .with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then finishes requests in flight.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

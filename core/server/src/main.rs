@@ -3,11 +3,11 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use triage_app::directory::NewUser;
 use triage_app::App;
-use triage_server::{config::redact_url, AppState, Config};
+use triage_app::directory::NewUser;
+use triage_server::{AppState, Config, config::redact_url};
 
 #[derive(Debug, Parser)]
 #[command(name = "triage", version, about = "A self-hosted help desk")]
@@ -86,9 +86,12 @@ enum TokenCommand {
 }
 
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TRIAGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRIAGE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -99,17 +102,24 @@ fn init_logging(format: &str) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut config = Config::load(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let mut config =
+        Config::load(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
-    if let Command::Serve { listen: Some(listen) } = &cli.command {
+    if let Command::Serve {
+        listen: Some(listen),
+    } = &cli.command
+    {
         config.listen = *listen;
     }
     init_logging(&config.log_format);
-    let app = App::open(config.app_config())
-        .await
-        .with_context(|| format!("opening the database {}", redact_url(&config.database_url())))?;
+    let app = App::open(config.app_config()).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            redact_url(&config.database_url())
+        )
+    })?;
     let result = run(cli.command, app.clone(), config).await;
     app.close().await;
     result
@@ -123,27 +133,48 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let url = format!("http://{}", listener.local_addr()?);
-            let public = if config.public_url.is_empty() { url.clone() } else { config.public_url() };
+            let public = if config.public_url.is_empty() {
+                url.clone()
+            } else {
+                config.public_url()
+            };
             tracing::info!(address = %url, database = %redact_url(&config.database_url()), "triage is listening");
             println!("Triage is running at {public}");
             println!("  API:      {public}/api/v1   (OpenAPI: {public}/api/v1/openapi.json)");
             if let Some(token) = app.setup_token_if_needed().await? {
                 println!();
-                println!("No admin exists yet. Create the first one with this one-time setup token:");
+                println!(
+                    "No admin exists yet. Create the first one with this one-time setup token:"
+                );
                 println!(
                     "  curl -X POST {public}/api/v1/setup -H 'content-type: application/json' \\\n    -d '{{\"token\":\"{token}\",\"email\":\"you@example.com\",\"name\":\"Your Name\",\"password\":\"a long password\"}}'"
                 );
-                println!("or stop the server and run: triage user create --role admin --email you@example.com --name 'Your Name' --password-stdin");
+                println!(
+                    "or stop the server and run: triage user create --role admin --email you@example.com --name 'Your Name' --password-stdin"
+                );
             } else {
-                println!("  Sign in:  POST {public}/api/v1/auth/sign-in with your email and password");
+                println!(
+                    "  Sign in:  POST {public}/api/v1/auth/sign-in with your email and password"
+                );
             }
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
         }
         Command::Migrate => {
-            println!("database is migrated: {}", redact_url(&config.database_url()));
+            println!(
+                "database is migrated: {}",
+                redact_url(&config.database_url())
+            );
         }
-        Command::User { command: UserCommand::Create { email, name, role, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    password_stdin,
+                },
+        } => {
             let password = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin().read_to_string(&mut s)?;
@@ -156,32 +187,73 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                     bail!("staff users need a password: pass --password-stdin");
                 }
             }
-            let user = app.create_user(&system, NewUser { email, name, role, password, organization_id: None }).await?;
-            println!("created {} {} <{}> (id {})", user.role, user.name, user.email, user.id);
+            let user = app
+                .create_user(
+                    &system,
+                    NewUser {
+                        email,
+                        name,
+                        role,
+                        password,
+                        organization_id: None,
+                    },
+                )
+                .await?;
+            println!(
+                "created {} {} <{}> (id {})",
+                user.role, user.name, user.email, user.id
+            );
         }
-        Command::User { command: UserCommand::List } => {
+        Command::User {
+            command: UserCommand::List,
+        } => {
             let mut after = 0;
             loop {
                 let users = app.list_users(&system, None, after, 500).await?;
                 let Some(last) = users.last() else { break };
                 after = last.id;
                 for u in &users {
-                    println!("{:>6}  {:<8}  {:<6}  {}  <{}>", u.id, u.role, if u.active { "active" } else { "off" }, u.name, u.email);
+                    println!(
+                        "{:>6}  {:<8}  {:<6}  {}  <{}>",
+                        u.id,
+                        u.role,
+                        if u.active { "active" } else { "off" },
+                        u.name,
+                        u.email
+                    );
                 }
             }
         }
-        Command::Token { command: TokenCommand::Create { user, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => {
             let user = app.user_by_email(&system, &user).await?;
             let (_, token) = app.create_token(&system, user.id, &name).await?;
             println!("{token}");
         }
         Command::Demo { tickets, seed } => {
-            let summary = triage_app::demo::generate(&app, triage_app::demo::DemoOptions { tickets, seed, progress: true }).await?;
+            let summary = triage_app::demo::generate(
+                &app,
+                triage_app::demo::DemoOptions {
+                    tickets,
+                    seed,
+                    progress: true,
+                },
+            )
+            .await?;
             println!(
                 "demo help desk: {} tickets, {} messages, {} customers, {} agents, {} groups, {} organizations",
-                summary.tickets, summary.messages, summary.customers, summary.agents, summary.groups, summary.organizations
+                summary.tickets,
+                summary.messages,
+                summary.customers,
+                summary.agents,
+                summary.groups,
+                summary.organizations
             );
-            println!("sign in as {} (or any agent) with password {}", summary.admin_email, summary.agent_password);
+            println!(
+                "sign in as {} (or any agent) with password {}",
+                summary.admin_email, summary.agent_password
+            );
         }
     }
     Ok(())

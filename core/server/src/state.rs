@@ -19,7 +19,8 @@ pub struct AppState {
 impl AppState {
     /// State for `app` under `config`.
     pub fn new(app: App, config: Config) -> AppState {
-        let per_minute = NonZeroU32::new(config.sign_in_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(config.sign_in_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         AppState {
             app,
             sign_in_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),

@@ -35,7 +35,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let (db, writer_db, backend) = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("bad sqlite url: {e}"))))?
+                .map_err(|e| {
+                    StoreError::Db(sea_orm::DbErr::Custom(format!("bad sqlite url: {e}")))
+                })?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
@@ -47,13 +49,17 @@ impl Store {
                 .min_connections(1)
                 .connect_with(options.clone())
                 .await
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+                .map_err(|e| {
+                    StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))
+                })?;
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .connect_with(options)
                 .await
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+                .map_err(|e| {
+                    StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))
+                })?;
             (
                 SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
                 SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
@@ -73,7 +79,9 @@ impl Store {
                 })
                 .connect(url)
                 .await
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))))?;
+                .map_err(|e| {
+                    StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)))
+                })?;
             let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
             (db.clone(), db, Backend::Postgres)
         } else {
@@ -82,7 +90,11 @@ impl Store {
             ))));
         };
         let writer = Writer::start(writer_db, backend);
-        Ok(Store { db, backend, writer })
+        Ok(Store {
+            db,
+            backend,
+            writer,
+        })
     }
 
     /// Applies every migration not applied yet.

@@ -9,13 +9,13 @@
 //! a transaction-scoped advisory lock), so a consumer that follows the log by id never
 //! skips an event that commits late.
 
+mod connect;
 pub mod entity;
 mod error;
 pub mod migration;
 pub mod repo;
-mod connect;
-mod writer;
 pub mod testing;
+mod writer;
 
 pub use connect::{Backend, Store};
 pub use error::StoreError;

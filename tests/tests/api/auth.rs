@@ -9,39 +9,97 @@ async fn a_browser_session_needs_its_csrf_token_on_unsafe_requests() -> anyhow::
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
     let anonymous = server.anonymous();
-    let signed = anonymous.post("/api/v1/auth/sign-in", json!({"email": "ADA@helpdesk.example", "password": admin.password})).await?.expect(200)?;
-    let cookie = signed.headers.get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let signed = anonymous
+        .post(
+            "/api/v1/auth/sign-in",
+            json!({"email": "ADA@helpdesk.example", "password": admin.password}),
+        )
+        .await?
+        .expect(200)?;
+    let cookie = signed
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let session = cookie.split(';').next().unwrap_or_default().to_string();
-    let csrf = signed.body["csrf_token"].as_str().unwrap_or_default().to_string();
-    let with_cookie = |m: Method, p: &str| anonymous.request(m, p).header("cookie", session.clone());
+    let csrf = signed.body["csrf_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let with_cookie =
+        |m: Method, p: &str| anonymous.request(m, p).header("cookie", session.clone());
 
-    let me = anonymous.send(with_cookie(Method::GET, "/api/v1/me")).await?.expect(200)?;
+    let me = anonymous
+        .send(with_cookie(Method::GET, "/api/v1/me"))
+        .await?
+        .expect(200)?;
     assert_eq!(me.body["user"]["email"], "ada@helpdesk.example");
-    let body = json!({"subject": "From the browser", "body": "x", "requester": {"email": "c@c.example"}});
-    let refused = anonymous.send(with_cookie(Method::POST, "/api/v1/tickets").json(&body)).await?.expect(403)?;
+    let body =
+        json!({"subject": "From the browser", "body": "x", "requester": {"email": "c@c.example"}});
+    let refused = anonymous
+        .send(with_cookie(Method::POST, "/api/v1/tickets").json(&body))
+        .await?
+        .expect(403)?;
     assert_eq!(refused.code(), "csrf_failed");
-    let wrong = anonymous.send(with_cookie(Method::POST, "/api/v1/tickets").header("x-csrf-token", "0000").json(&body)).await?.expect(403)?;
+    let wrong = anonymous
+        .send(
+            with_cookie(Method::POST, "/api/v1/tickets")
+                .header("x-csrf-token", "0000")
+                .json(&body),
+        )
+        .await?
+        .expect(403)?;
     assert_eq!(wrong.code(), "csrf_failed");
-    anonymous.send(with_cookie(Method::POST, "/api/v1/tickets").header("x-csrf-token", &csrf).json(&body)).await?.expect(201)?;
+    anonymous
+        .send(
+            with_cookie(Method::POST, "/api/v1/tickets")
+                .header("x-csrf-token", &csrf)
+                .json(&body),
+        )
+        .await?
+        .expect(201)?;
 
-    anonymous.send(with_cookie(Method::POST, "/api/v1/auth/sign-out").header("x-csrf-token", &csrf)).await?.expect(204)?;
-    anonymous.send(with_cookie(Method::GET, "/api/v1/me")).await?.expect(401)?;
+    anonymous
+        .send(with_cookie(Method::POST, "/api/v1/auth/sign-out").header("x-csrf-token", &csrf))
+        .await?
+        .expect(204)?;
+    anonymous
+        .send(with_cookie(Method::GET, "/api/v1/me"))
+        .await?
+        .expect(401)?;
     Ok(())
 }
 
 #[tokio::test]
 async fn the_first_admin_comes_from_the_one_time_setup_token() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
-    let token = server.app.setup_token_if_needed().await?.unwrap_or_default();
+    let token = server
+        .app
+        .setup_token_if_needed()
+        .await?
+        .unwrap_or_default();
     assert!(!token.is_empty());
     let anonymous = server.anonymous();
     let body = json!({"token": token, "email": "first@helpdesk.example", "name": "First Admin", "password": "correct horse battery"});
-    let created = anonymous.post("/api/v1/setup", body.clone()).await?.expect(201)?;
+    let created = anonymous
+        .post("/api/v1/setup", body.clone())
+        .await?
+        .expect(201)?;
     assert_eq!(created.body["role"], "admin");
     anonymous.post("/api/v1/setup", body).await?.expect(401)?;
     assert!(server.app.setup_token_if_needed().await?.is_none());
-    anonymous.post("/api/v1/auth/sign-in", json!({"email": "first@helpdesk.example", "password": "correct horse battery"})).await?.expect(200)?;
+    anonymous
+        .post(
+            "/api/v1/auth/sign-in",
+            json!({"email": "first@helpdesk.example", "password": "correct horse battery"}),
+        )
+        .await?
+        .expect(200)?;
     Ok(())
 }
 
@@ -52,10 +110,25 @@ async fn sign_in_is_rate_limited() -> anyhow::Result<()> {
     let anonymous = server.anonymous();
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(anonymous.post("/api/v1/auth/sign-in", json!({"email": "ada@helpdesk.example", "password": "nope nope nope"})).await?.status.as_u16());
+        statuses.push(
+            anonymous
+                .post(
+                    "/api/v1/auth/sign-in",
+                    json!({"email": "ada@helpdesk.example", "password": "nope nope nope"}),
+                )
+                .await?
+                .status
+                .as_u16(),
+        );
     }
     assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
-    let limited = anonymous.post("/api/v1/auth/sign-in", json!({"email": "ada@helpdesk.example", "password": admin.password})).await?.expect(429)?;
+    let limited = anonymous
+        .post(
+            "/api/v1/auth/sign-in",
+            json!({"email": "ada@helpdesk.example", "password": admin.password}),
+        )
+        .await?
+        .expect(429)?;
     assert_eq!(limited.code(), "rate_limited");
     Ok(())
 }

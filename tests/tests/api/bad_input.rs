@@ -1,7 +1,7 @@
 //! Bad input on every route gets its 4xx with a stable code — and changes nothing.
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use triage_tests::{Client, TestServer};
 
 struct Case {
@@ -17,14 +17,38 @@ enum Body {
     Raw(&'static str, Vec<u8>),
 }
 
-fn case(method: Method, path: impl Into<String>, body: Option<Body>, status: u16, code: &'static str) -> Case {
-    Case { method, path: path.into(), body, status, code }
+fn case(
+    method: Method,
+    path: impl Into<String>,
+    body: Option<Body>,
+    status: u16,
+    code: &'static str,
+) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        body,
+        status,
+        code,
+    }
 }
 
 async fn snapshot(client: &Client, ticket: i64) -> anyhow::Result<(Value, Value, Value)> {
-    let t = client.get(&format!("/api/v1/tickets/{ticket}")).await?.expect(200)?.body;
-    let m = client.get(&format!("/api/v1/tickets/{ticket}/messages")).await?.expect(200)?.body;
-    let all = client.get("/api/v1/tickets?limit=200").await?.expect(200)?.body;
+    let t = client
+        .get(&format!("/api/v1/tickets/{ticket}"))
+        .await?
+        .expect(200)?
+        .body;
+    let m = client
+        .get(&format!("/api/v1/tickets/{ticket}/messages"))
+        .await?
+        .expect(200)?
+        .body;
+    let all = client
+        .get("/api/v1/tickets?limit=200")
+        .await?
+        .expect(200)?
+        .body;
     Ok((t, m, all))
 }
 
@@ -34,9 +58,20 @@ async fn every_route_answers_bad_input_with_a_clear_4xx_and_writes_nothing() -> 
     let admin = server.user("admin", "ada@helpdesk.example").await?;
     let agent = server.user("agent", "bo@helpdesk.example").await?;
     let group = server.group("Support", &[agent.user_id]).await?;
-    admin.post("/api/v1/custom-fields", json!({"key": "plan", "label": "Plan", "kind": "dropdown", "options": ["free", "pro"]})).await?.expect(201)?;
-    let id = admin.ticket_for("cy@customer.example", group, "Baseline").await?;
-    admin.patch(&format!("/api/v1/tickets/{id}"), json!({"status": "open"})).await?.expect(200)?;
+    admin
+        .post(
+            "/api/v1/custom-fields",
+            json!({"key": "plan", "label": "Plan", "kind": "dropdown", "options": ["free", "pro"]}),
+        )
+        .await?
+        .expect(201)?;
+    let id = admin
+        .ticket_for("cy@customer.example", group, "Baseline")
+        .await?;
+    admin
+        .patch(&format!("/api/v1/tickets/{id}"), json!({"status": "open"}))
+        .await?
+        .expect(200)?;
     let before = snapshot(&admin, id).await?;
     let t = |p: &str| format!("/api/v1/tickets/{id}{p}");
     use Body::*;
@@ -133,7 +168,10 @@ async fn every_route_answers_bad_input_with_a_clear_4xx_and_writes_nothing() -> 
             reply.text.chars().take(300).collect::<String>()
         );
         assert_eq!(
-            reply.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            reply
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("application/problem+json"),
             "{} {}",
             c.method,
@@ -141,6 +179,10 @@ async fn every_route_answers_bad_input_with_a_clear_4xx_and_writes_nothing() -> 
         );
         assert!(reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     }
-    assert_eq!(snapshot(&admin, id).await?, before, "a refused request changed something");
+    assert_eq!(
+        snapshot(&admin, id).await?,
+        before,
+        "a refused request changed something"
+    );
     Ok(())
 }

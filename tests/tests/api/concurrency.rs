@@ -7,16 +7,35 @@ use triage_tests::TestServer;
 async fn a_stale_update_gets_409_with_the_current_ticket() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
-    let t = admin.ticket(json!({"subject": "Two agents", "body": "race", "requester": {"email": "c@c.example"}})).await?;
+    let t = admin
+        .ticket(
+            json!({"subject": "Two agents", "body": "race", "requester": {"email": "c@c.example"}}),
+        )
+        .await?;
     let id = t["id"].as_i64().unwrap_or_default();
     let version = t["version"].as_i64().unwrap_or_default();
-    let first = admin.patch(&format!("/api/v1/tickets/{id}"), json!({"version": version, "priority": "high"})).await?.expect(200)?;
+    let first = admin
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"version": version, "priority": "high"}),
+        )
+        .await?
+        .expect(200)?;
     assert_eq!(first.body["version"], version + 1);
-    let second = admin.patch(&format!("/api/v1/tickets/{id}"), json!({"version": version, "priority": "low"})).await?.expect(409)?;
+    let second = admin
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"version": version, "priority": "low"}),
+        )
+        .await?
+        .expect(409)?;
     assert_eq!(second.code(), "stale_version");
     assert_eq!(second.body["current"]["priority"], "high");
     assert_eq!(second.body["current"]["version"], version + 1);
-    let now = admin.get(&format!("/api/v1/tickets/{id}")).await?.expect(200)?;
+    let now = admin
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await?
+        .expect(200)?;
     assert_eq!(now.body["priority"], "high");
     Ok(())
 }
@@ -25,9 +44,15 @@ async fn a_stale_update_gets_409_with_the_current_ticket() -> anyhow::Result<()>
 async fn a_retried_create_with_the_same_idempotency_key_makes_one_ticket() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
-    let body = json!({"subject": "Retry me", "body": "once", "requester": {"email": "c@c.example"}});
+    let body =
+        json!({"subject": "Retry me", "body": "once", "requester": {"email": "c@c.example"}});
     let send = || {
-        admin.send(admin.request(reqwest::Method::POST, "/api/v1/tickets").header("Idempotency-Key", "abc-123").json(&body))
+        admin.send(
+            admin
+                .request(reqwest::Method::POST, "/api/v1/tickets")
+                .header("Idempotency-Key", "abc-123")
+                .json(&body),
+        )
     };
     let (a, b) = tokio::join!(send(), send());
     let (a, b) = (a?, b?);
@@ -36,7 +61,13 @@ async fn a_retried_create_with_the_same_idempotency_key_makes_one_ticket() -> an
     assert_eq!(statuses, [200, 201], "{} / {}", a.text, b.text);
     assert_eq!(a.body["id"], b.body["id"]);
     let replay = send().await?.expect(200)?;
-    assert_eq!(replay.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(
+        replay
+            .headers
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
     let other = admin
         .send(admin.request(reqwest::Method::POST, "/api/v1/tickets").header("Idempotency-Key", "abc-123").json(&json!({"subject": "Different", "body": "x", "requester": {"email": "c@c.example"}})))
         .await?
@@ -48,7 +79,8 @@ async fn a_retried_create_with_the_same_idempotency_key_makes_one_ticket() -> an
 }
 
 #[tokio::test]
-async fn concurrent_creates_all_succeed_with_distinct_numbers_and_one_failure_fails_alone() -> anyhow::Result<()> {
+async fn concurrent_creates_all_succeed_with_distinct_numbers_and_one_failure_fails_alone()
+-> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
     let mut tasks = Vec::new();

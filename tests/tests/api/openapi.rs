@@ -5,9 +5,23 @@ use triage_tests::TestServer;
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_and_is_3_1() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
-    let doc = server.anonymous().get("/api/v1/openapi.json").await?.expect(200)?.body;
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
-    let paths = doc["paths"].as_object().map(|p| p.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let doc = server
+        .anonymous()
+        .get("/api/v1/openapi.json")
+        .await?
+        .expect(200)?
+        .body;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
     for expected in [
         "/api/v1/tickets",
         "/api/v1/tickets/{id}",
@@ -41,14 +55,24 @@ async fn the_openapi_document_lists_every_route_and_is_3_1() -> anyhow::Result<(
         "/readyz",
         "/metrics",
     ] {
-        assert!(paths.iter().any(|p| p == expected), "{expected} missing from {paths:?}");
+        assert!(
+            paths.iter().any(|p| p == expected),
+            "{expected} missing from {paths:?}"
+        );
     }
     // Every documented path answers something other than "no such route".
     let client = server.anonymous();
     for path in &paths {
-        let concrete = path.replace("{id}", "1").replace("{kind}", "related").replace("{other}", "2").replace("{macro_id}", "1");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{kind}", "related")
+            .replace("{other}", "2")
+            .replace("{macro_id}", "1");
         let reply = client.get(&concrete).await?;
-        assert!(!(reply.status == 404 && reply.body["detail"] == "no such route"), "{path} is documented but not routed");
+        assert!(
+            !(reply.status == 404 && reply.body["detail"] == "no such route"),
+            "{path} is documented but not routed"
+        );
     }
     Ok(())
 }
@@ -63,6 +87,9 @@ async fn health_readiness_and_metrics_answer() -> anyhow::Result<()> {
     let metrics = client.get("/metrics").await?.expect(200)?.text;
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/tickets\""), "{metrics}");
-    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
     Ok(())
 }

@@ -16,62 +16,174 @@ async fn agents_customers_and_strangers_only_reach_what_they_may() -> anyhow::Re
     let other_customer = server.user("customer", "dora@two.example").await?;
 
     // One ticket in each group; B's has an attachment on an internal note.
-    let in_a = admin.ticket_for("carl@one.example", group_a, "Group A ticket").await?;
-    let in_b = admin.ticket_for("dora@two.example", group_b, "Group B ticket").await?;
+    let in_a = admin
+        .ticket_for("carl@one.example", group_a, "Group A ticket")
+        .await?;
+    let in_b = admin
+        .ticket_for("dora@two.example", group_b, "Group B ticket")
+        .await?;
     let form = reqwest::multipart::Form::new()
-        .text("message", json!({"public": true, "body": "log attached"}).to_string())
-        .part("files", reqwest::multipart::Part::bytes(b"secret log".to_vec()).file_name("b.log"));
-    let with_file = admin.send(admin.request(Method::POST, &format!("/api/v1/tickets/{in_b}/messages")).multipart(form)).await?.expect(201)?;
-    let file_url = with_file.body["message"]["attachments"][0]["url"].as_str().unwrap_or_default().to_string();
-    assert!(file_url.starts_with("/api/v1/attachments/"), "{}", with_file.text);
+        .text(
+            "message",
+            json!({"public": true, "body": "log attached"}).to_string(),
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"secret log".to_vec()).file_name("b.log"),
+        );
+    let with_file = admin
+        .send(
+            admin
+                .request(Method::POST, &format!("/api/v1/tickets/{in_b}/messages"))
+                .multipart(form),
+        )
+        .await?
+        .expect(201)?;
+    let file_url = with_file.body["message"]["attachments"][0]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        file_url.starts_with("/api/v1/attachments/"),
+        "{}",
+        with_file.text
+    );
 
     // Agent A: group A yes, group B no — get, messages, update, attachment, list.
-    agent_a.get(&format!("/api/v1/tickets/{in_a}")).await?.expect(200)?;
-    for path in [format!("/api/v1/tickets/{in_b}"), format!("/api/v1/tickets/{in_b}/messages"), format!("/api/v1/tickets/{in_b}/history"), file_url.clone()] {
+    agent_a
+        .get(&format!("/api/v1/tickets/{in_a}"))
+        .await?
+        .expect(200)?;
+    for path in [
+        format!("/api/v1/tickets/{in_b}"),
+        format!("/api/v1/tickets/{in_b}/messages"),
+        format!("/api/v1/tickets/{in_b}/history"),
+        file_url.clone(),
+    ] {
         agent_a.get(&path).await?.expect(404)?;
     }
-    agent_a.patch(&format!("/api/v1/tickets/{in_b}"), json!({"priority": "urgent"})).await?.expect(404)?;
-    agent_a.post(&format!("/api/v1/tickets/{in_b}/messages"), json!({"body": "hi"})).await?.expect(404)?;
+    agent_a
+        .patch(
+            &format!("/api/v1/tickets/{in_b}"),
+            json!({"priority": "urgent"}),
+        )
+        .await?
+        .expect(404)?;
+    agent_a
+        .post(
+            &format!("/api/v1/tickets/{in_b}/messages"),
+            json!({"body": "hi"}),
+        )
+        .await?
+        .expect(404)?;
     let listed = agent_a.get("/api/v1/tickets").await?.expect(200)?;
-    let ids: Vec<i64> = listed.body["items"].as_array().into_iter().flatten().filter_map(|t| t["id"].as_i64()).collect();
+    let ids: Vec<i64> = listed.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
     assert_eq!(ids, vec![in_a]);
     agent_b.get(&file_url).await?.expect(200)?;
 
     // Assigned to agent A, the B ticket becomes visible to A.
-    admin.patch(&format!("/api/v1/tickets/{in_b}"), json!({"assignee_id": agent_a.user_id})).await?.expect(200)?;
-    agent_a.get(&format!("/api/v1/tickets/{in_b}")).await?.expect(200)?;
+    admin
+        .patch(
+            &format!("/api/v1/tickets/{in_b}"),
+            json!({"assignee_id": agent_a.user_id}),
+        )
+        .await?
+        .expect(200)?;
+    agent_a
+        .get(&format!("/api/v1/tickets/{in_b}"))
+        .await?
+        .expect(200)?;
 
     // Customers see their own only, and never notes.
-    customer.get(&format!("/api/v1/tickets/{in_a}")).await?.expect(200)?;
-    customer.get(&format!("/api/v1/tickets/{in_b}")).await?.expect(404)?;
-    other_customer.get(&format!("/api/v1/tickets/{in_a}")).await?.expect(404)?;
+    customer
+        .get(&format!("/api/v1/tickets/{in_a}"))
+        .await?
+        .expect(200)?;
+    customer
+        .get(&format!("/api/v1/tickets/{in_b}"))
+        .await?
+        .expect(404)?;
+    other_customer
+        .get(&format!("/api/v1/tickets/{in_a}"))
+        .await?
+        .expect(404)?;
     let mine = customer.get("/api/v1/tickets").await?.expect(200)?;
     assert_eq!(mine.body["items"].as_array().map(Vec::len), Some(1));
-    customer.patch(&format!("/api/v1/tickets/{in_a}"), json!({"priority": "urgent"})).await?.expect(403)?;
-    customer.post(&format!("/api/v1/tickets/{in_a}/messages"), json!({"public": false, "body": "sneaky"})).await?.expect(403)?;
-    customer.get(&format!("/api/v1/tickets/{in_a}/history")).await?.expect(403)?;
+    customer
+        .patch(
+            &format!("/api/v1/tickets/{in_a}"),
+            json!({"priority": "urgent"}),
+        )
+        .await?
+        .expect(403)?;
+    customer
+        .post(
+            &format!("/api/v1/tickets/{in_a}/messages"),
+            json!({"public": false, "body": "sneaky"}),
+        )
+        .await?
+        .expect(403)?;
+    customer
+        .get(&format!("/api/v1/tickets/{in_a}/history"))
+        .await?
+        .expect(403)?;
     customer.get("/api/v1/users").await?.expect(403)?;
-    let forged = customer.post("/api/v1/tickets", json!({"subject": "x", "body": "y", "requester": {"email": "dora@two.example"}})).await?.expect(403)?;
+    let forged = customer
+        .post(
+            "/api/v1/tickets",
+            json!({"subject": "x", "body": "y", "requester": {"email": "dora@two.example"}}),
+        )
+        .await?
+        .expect(403)?;
     assert_eq!(forged.code(), "forbidden");
 
     // Admin-only routes refuse agents.
-    agent_a.post("/api/v1/groups", json!({"name": "Mine"})).await?.expect(403)?;
+    agent_a
+        .post("/api/v1/groups", json!({"name": "Mine"}))
+        .await?
+        .expect(403)?;
     agent_a.post("/api/v1/users", json!({"email": "x@helpdesk.example", "name": "X", "role": "admin", "password": "long enough pass"})).await?.expect(403)?;
-    agent_a.delete(&format!("/api/v1/tickets/{in_a}")).await?.expect(403)?;
-    agent_a.post("/api/v1/statuses", json!({"name": "Escalated", "category": "open"})).await?.expect(403)?;
+    agent_a
+        .delete(&format!("/api/v1/tickets/{in_a}"))
+        .await?
+        .expect(403)?;
+    agent_a
+        .post(
+            "/api/v1/statuses",
+            json!({"name": "Escalated", "category": "open"}),
+        )
+        .await?
+        .expect(403)?;
 
     // No credentials: 401 everywhere that needs them.
     let anonymous = server.anonymous();
-    for path in ["/api/v1/tickets", "/api/v1/me", "/api/v1/users", "/api/v1/statuses", file_url.as_str()] {
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/statuses",
+        file_url.as_str(),
+    ] {
         let r = anonymous.get(path).await?.expect(401)?;
         assert_eq!(r.code(), "unauthenticated");
     }
-    anonymous.post("/api/v1/tickets", json!({"subject": "x", "body": "y"})).await?.expect(401)?;
+    anonymous
+        .post("/api/v1/tickets", json!({"subject": "x", "body": "y"}))
+        .await?
+        .expect(401)?;
 
     // A revoked token stops working at once.
     let tokens = agent_b.get("/api/v1/tokens").await?.expect(200)?;
     let token_id = tokens.body[0]["id"].as_i64().unwrap_or_default();
-    agent_b.delete(&format!("/api/v1/tokens/{token_id}")).await?.expect(200)?;
+    agent_b
+        .delete(&format!("/api/v1/tokens/{token_id}"))
+        .await?
+        .expect(200)?;
     agent_b.get("/api/v1/me").await?.expect(401)?;
     Ok(())
 }

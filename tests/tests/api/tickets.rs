@@ -13,13 +13,23 @@ async fn lists_filter_sort_and_page_with_cursors() -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for i in 0..25 {
         let priority = if i % 5 == 0 { "urgent" } else { "normal" };
-        let tags = if i % 2 == 0 { json!(["vip", "billing"]) } else { json!(["billing"]) };
+        let tags = if i % 2 == 0 {
+            json!(["vip", "billing"])
+        } else {
+            json!(["billing"])
+        };
         let t = admin
             .ticket(json!({"subject": format!("Ticket {i}"), "body": "x", "requester": {"email": format!("c{}@c.example", i % 3)}, "group_id": group, "priority": priority, "tags": tags}))
             .await?;
         ids.push(t["id"].as_i64().unwrap_or_default());
     }
-    admin.patch(&format!("/api/v1/tickets/{}", ids[3]), json!({"assignee_id": agent.user_id})).await?.expect(200)?;
+    admin
+        .patch(
+            &format!("/api/v1/tickets/{}", ids[3]),
+            json!({"assignee_id": agent.user_id}),
+        )
+        .await?
+        .expect(200)?;
 
     // Pages of 10 in number order, no duplicates, no gaps.
     let mut seen = Vec::new();
@@ -30,7 +40,13 @@ async fn lists_filter_sort_and_page_with_cursors() -> anyhow::Result<()> {
             None => "/api/v1/tickets?sort=number&limit=10".to_string(),
         };
         let page = agent.get(&path).await?.expect(200)?;
-        seen.extend(page.body["items"].as_array().into_iter().flatten().filter_map(|t| t["id"].as_i64()));
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["id"].as_i64()),
+        );
         match page.body["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -43,14 +59,78 @@ async fn lists_filter_sort_and_page_with_cursors() -> anyhow::Result<()> {
     assert_eq!(latest.body["items"][0]["id"], ids[3]);
 
     let count = |r: &triage_tests::Reply| r.body["items"].as_array().map(Vec::len).unwrap_or(0);
-    assert_eq!(count(&agent.get("/api/v1/tickets?priority=urgent").await?.expect(200)?), 5);
-    assert_eq!(count(&agent.get("/api/v1/tickets?tag=vip,billing&limit=200").await?.expect(200)?), 13);
-    assert_eq!(count(&agent.get("/api/v1/tickets?assignee=me").await?.expect(200)?), 1);
-    assert_eq!(count(&agent.get("/api/v1/tickets?assignee=none&limit=200").await?.expect(200)?), 24);
-    assert_eq!(count(&agent.get("/api/v1/tickets?category=new,open&limit=200").await?.expect(200)?), 25);
-    assert_eq!(count(&agent.get("/api/v1/tickets?category=solved").await?.expect(200)?), 0);
-    assert_eq!(count(&agent.get("/api/v1/tickets?created_from=2000-01-01&created_to=2999-01-01&limit=200").await?.expect(200)?), 25);
-    assert_eq!(count(&agent.get("/api/v1/tickets?created_to=2000-01-01").await?.expect(200)?), 0);
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?priority=urgent")
+                .await?
+                .expect(200)?
+        ),
+        5
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?tag=vip,billing&limit=200")
+                .await?
+                .expect(200)?
+        ),
+        13
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?assignee=me")
+                .await?
+                .expect(200)?
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?assignee=none&limit=200")
+                .await?
+                .expect(200)?
+        ),
+        24
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?category=new,open&limit=200")
+                .await?
+                .expect(200)?
+        ),
+        25
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?category=solved")
+                .await?
+                .expect(200)?
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?created_from=2000-01-01&created_to=2999-01-01&limit=200")
+                .await?
+                .expect(200)?
+        ),
+        25
+    );
+    assert_eq!(
+        count(
+            &agent
+                .get("/api/v1/tickets?created_to=2000-01-01")
+                .await?
+                .expect(200)?
+        ),
+        0
+    );
     Ok(())
 }
 
@@ -60,28 +140,70 @@ async fn merging_moves_the_conversation_and_redirects() -> anyhow::Result<()> {
     let admin = server.user("admin", "ada@helpdesk.example").await?;
     let a = admin.ticket(json!({"subject": "VPN down", "body": "first report", "requester": {"email": "c@c.example"}})).await?["id"].as_i64().unwrap_or_default();
     let b = admin.ticket(json!({"subject": "VPN broken", "body": "duplicate report", "requester": {"email": "c@c.example"}})).await?["id"].as_i64().unwrap_or_default();
-    let target = admin.post(&format!("/api/v1/tickets/{b}/merge"), json!({"target": a})).await?.expect(200)?;
+    let target = admin
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"target": a}))
+        .await?
+        .expect(200)?;
     assert_eq!(target.body["id"], a);
-    let redirect = admin.get(&format!("/api/v1/tickets/{b}")).await?.expect(308)?;
-    assert_eq!(redirect.headers.get("location").and_then(|v| v.to_str().ok()), Some(format!("/api/v1/tickets/{a}").as_str()));
+    let redirect = admin
+        .get(&format!("/api/v1/tickets/{b}"))
+        .await?
+        .expect(308)?;
+    assert_eq!(
+        redirect
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("/api/v1/tickets/{a}").as_str())
+    );
     assert_eq!(redirect.body["merged_into"], a);
     assert_eq!(redirect.body["status"]["category"], "closed");
-    let messages = admin.get(&format!("/api/v1/tickets/{a}/messages")).await?.expect(200)?;
-    let bodies: Vec<&str> = messages.body.as_array().into_iter().flatten().filter_map(|m| m["body"].as_str()).collect();
-    assert!(bodies.contains(&"first report") && bodies.contains(&"duplicate report"), "{bodies:?}");
-    assert!(bodies.iter().any(|b2| b2.contains(&format!("#{b}"))), "{bodies:?}");
-    let source = admin.get(&format!("/api/v1/tickets/{b}/messages")).await?.expect(200)?;
-    assert!(source.body[0]["body"].as_str().is_some_and(|t| t.contains(&format!("#{a}"))));
-    let links = admin.get(&format!("/api/v1/tickets/{a}/links")).await?.expect(200)?;
+    let messages = admin
+        .get(&format!("/api/v1/tickets/{a}/messages"))
+        .await?
+        .expect(200)?;
+    let bodies: Vec<&str> = messages
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert!(
+        bodies.contains(&"first report") && bodies.contains(&"duplicate report"),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.iter().any(|b2| b2.contains(&format!("#{b}"))),
+        "{bodies:?}"
+    );
+    let source = admin
+        .get(&format!("/api/v1/tickets/{b}/messages"))
+        .await?
+        .expect(200)?;
+    assert!(
+        source.body[0]["body"]
+            .as_str()
+            .is_some_and(|t| t.contains(&format!("#{a}")))
+    );
+    let links = admin
+        .get(&format!("/api/v1/tickets/{a}/links"))
+        .await?
+        .expect(200)?;
     assert_eq!(links.body[0]["kind"], "duplicated_by");
-    admin.post(&format!("/api/v1/tickets/{b}/merge"), json!({"target": a})).await?.expect(409)?;
+    admin
+        .post(&format!("/api/v1/tickets/{b}/merge"), json!({"target": a}))
+        .await?
+        .expect(409)?;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_macro_replies_with_placeholders_and_changes_fields_in_one_step() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
-    let admin = server.user("admin", "ada.lovelace@helpdesk.example").await?;
+    let admin = server
+        .user("admin", "ada.lovelace@helpdesk.example")
+        .await?;
     let m = admin
         .post(
             "/api/v1/macros",
@@ -92,14 +214,33 @@ async fn a_macro_replies_with_placeholders_and_changes_fields_in_one_step() -> a
     let macro_id = m.body["id"].as_i64().unwrap_or_default();
     let t = admin.ticket(json!({"subject": "Reset", "body": "I forgot it", "requester": {"email": "ella.fitz@c.example", "name": "Ella Fitzgerald"}})).await?;
     let id = t["id"].as_i64().unwrap_or_default();
-    let applied = admin.post(&format!("/api/v1/tickets/{id}/macros/{macro_id}"), json!({})).await?.expect(200)?;
-    assert_eq!(applied.body["message"]["body"], format!("Hi Ella, ticket #{id} is done.\n— ada"));
+    let applied = admin
+        .post(
+            &format!("/api/v1/tickets/{id}/macros/{macro_id}"),
+            json!({}),
+        )
+        .await?
+        .expect(200)?;
+    assert_eq!(
+        applied.body["message"]["body"],
+        format!("Hi Ella, ticket #{id} is done.\n— ada")
+    );
     assert_eq!(applied.body["message"]["public"], true);
     assert_eq!(applied.body["ticket"]["status"]["category"], "solved");
     assert_eq!(applied.body["ticket"]["priority"], "low");
     assert_eq!(applied.body["ticket"]["tags"], json!(["password-reset"]));
-    let history = admin.get(&format!("/api/v1/tickets/{id}/history")).await?.expect(200)?;
-    assert!(history.body.as_array().into_iter().flatten().any(|e| e["kind"] == "macro.applied" && e["data"]["name"] == "Solved: reset link"));
+    let history = admin
+        .get(&format!("/api/v1/tickets/{id}/history"))
+        .await?
+        .expect(200)?;
+    assert!(
+        history
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["kind"] == "macro.applied" && e["data"]["name"] == "Solved: reset link")
+    );
     Ok(())
 }
 
@@ -107,49 +248,127 @@ async fn a_macro_replies_with_placeholders_and_changes_fields_in_one_step() -> a
 async fn bulk_updates_succeed_or_fail_per_ticket() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
-    let a = admin.ticket(json!({"subject": "A", "body": "x", "requester": {"email": "c@c.example"}})).await?["id"].as_i64().unwrap_or_default();
-    let b = admin.ticket(json!({"subject": "B", "body": "x", "requester": {"email": "c@c.example"}})).await?["id"].as_i64().unwrap_or_default();
-    let r = admin.post("/api/v1/tickets/bulk", json!({"ids": [a, b, 99999], "changes": {"priority": "high", "add_tags": ["outage"]}})).await?.expect(200)?;
+    let a = admin
+        .ticket(json!({"subject": "A", "body": "x", "requester": {"email": "c@c.example"}}))
+        .await?["id"]
+        .as_i64()
+        .unwrap_or_default();
+    let b = admin
+        .ticket(json!({"subject": "B", "body": "x", "requester": {"email": "c@c.example"}}))
+        .await?["id"]
+        .as_i64()
+        .unwrap_or_default();
+    let r = admin
+        .post(
+            "/api/v1/tickets/bulk",
+            json!({"ids": [a, b, 99999], "changes": {"priority": "high", "add_tags": ["outage"]}}),
+        )
+        .await?
+        .expect(200)?;
     assert_eq!(r.body[0]["ok"], true);
     assert_eq!(r.body[1]["ticket"]["tags"], json!(["outage"]));
     assert_eq!(r.body[2]["ok"], false);
     assert_eq!(r.body[2]["error"]["status"], 404);
-    assert_eq!(admin.get(&format!("/api/v1/tickets/{b}")).await?.body["priority"], "high");
+    assert_eq!(
+        admin.get(&format!("/api/v1/tickets/{b}")).await?.body["priority"],
+        "high"
+    );
     Ok(())
 }
 
 #[tokio::test]
-async fn attachments_are_stored_once_sniffed_and_served_to_those_who_may_see() -> anyhow::Result<()> {
+async fn attachments_are_stored_once_sniffed_and_served_to_those_who_may_see() -> anyhow::Result<()>
+{
     let server = TestServer::start().await?;
     let admin = server.user("admin", "ada@helpdesk.example").await?;
     let customer = server.user("customer", "cy@c.example").await?;
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRrest-of-image".to_vec();
     let form = reqwest::multipart::Form::new()
-        .text("ticket", json!({"subject": "Screenshot", "body": "see attached"}).to_string())
-        .part("files", reqwest::multipart::Part::bytes(png.clone()).file_name("../../screen.txt").mime_str("text/plain")?)
-        .part("files", reqwest::multipart::Part::bytes(png.clone()).file_name("copy.png"));
-    let created = customer.send(customer.request(Method::POST, "/api/v1/tickets").multipart(form)).await?.expect(201)?;
+        .text(
+            "ticket",
+            json!({"subject": "Screenshot", "body": "see attached"}).to_string(),
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(png.clone())
+                .file_name("../../screen.txt")
+                .mime_str("text/plain")?,
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(png.clone()).file_name("copy.png"),
+        );
+    let created = customer
+        .send(
+            customer
+                .request(Method::POST, "/api/v1/tickets")
+                .multipart(form),
+        )
+        .await?
+        .expect(201)?;
     let id = created.body["id"].as_i64().unwrap_or_default();
-    let messages = customer.get(&format!("/api/v1/tickets/{id}/messages")).await?.expect(200)?;
-    let files = messages.body[0]["attachments"].as_array().cloned().unwrap_or_default();
+    let messages = customer
+        .get(&format!("/api/v1/tickets/{id}/messages"))
+        .await?
+        .expect(200)?;
+    let files = messages.body[0]["attachments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(files.len(), 2);
     assert_eq!(files[0]["filename"], "screen.txt");
     assert_eq!(files[0]["content_type"], "image/png");
     let url = files[0]["url"].as_str().unwrap_or_default();
-    let download = customer.send(customer.request(Method::GET, url)).await?.expect(200)?;
-    assert_eq!(download.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
-    assert!(download.headers.get("content-disposition").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("attachment")));
-    let bytes = customer.request(Method::GET, url).send().await?.bytes().await?;
+    let download = customer
+        .send(customer.request(Method::GET, url))
+        .await?
+        .expect(200)?;
+    assert_eq!(
+        download
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    assert!(
+        download
+            .headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("attachment"))
+    );
+    let bytes = customer
+        .request(Method::GET, url)
+        .send()
+        .await?
+        .bytes()
+        .await?;
     assert_eq!(bytes.to_vec(), png);
     // One file on disk for both.
     let stored: Vec<_> = walk(&server.dir.path().join("attachments"));
     assert_eq!(stored.len(), 1, "{stored:?}");
     // An internal note's file is not the customer's to download.
     let form = reqwest::multipart::Form::new()
-        .text("message", json!({"public": false, "body": "internal log"}).to_string())
-        .part("files", reqwest::multipart::Part::bytes(b"private".to_vec()).file_name("private.log"));
-    let note = admin.send(admin.request(Method::POST, &format!("/api/v1/tickets/{id}/messages")).multipart(form)).await?.expect(201)?;
-    let private = note.body["message"]["attachments"][0]["url"].as_str().unwrap_or_default().to_string();
+        .text(
+            "message",
+            json!({"public": false, "body": "internal log"}).to_string(),
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"private".to_vec()).file_name("private.log"),
+        );
+    let note = admin
+        .send(
+            admin
+                .request(Method::POST, &format!("/api/v1/tickets/{id}/messages"))
+                .multipart(form),
+        )
+        .await?
+        .expect(201)?;
+    let private = note.body["message"]["attachments"][0]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     customer.get(&private).await?.expect(404)?;
     admin.get(&private).await?.expect(200)?;
     Ok(())
@@ -178,9 +397,21 @@ async fn hostile_html_is_sanitized_and_text_is_escaped() -> anyhow::Result<()> {
         .ticket(json!({"subject": "<script>alert(1)</script>", "body_html": "<p onmouseover=\"x()\">Hi<script>alert(1)</script><a href=\"javascript:alert(2)\">link</a></p>", "requester": {"email": "c@c.example"}}))
         .await?;
     let id = t["id"].as_i64().unwrap_or_default();
-    let m = admin.post(&format!("/api/v1/tickets/{id}/messages"), json!({"body": "<img src=x onerror=alert(3)>"})).await?.expect(201)?;
-    assert_eq!(m.body["message"]["body_html"], "<p>&lt;img src=x onerror=alert(3)&gt;</p>");
-    let messages = admin.get(&format!("/api/v1/tickets/{id}/messages")).await?.expect(200)?;
+    let m = admin
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "<img src=x onerror=alert(3)>"}),
+        )
+        .await?
+        .expect(201)?;
+    assert_eq!(
+        m.body["message"]["body_html"],
+        "<p>&lt;img src=x onerror=alert(3)&gt;</p>"
+    );
+    let messages = admin
+        .get(&format!("/api/v1/tickets/{id}/messages"))
+        .await?
+        .expect(200)?;
     let html = messages.body[0]["body_html"].as_str().unwrap_or_default();
     for bad in ["script", "onmouseover", "javascript:"] {
         assert!(!html.contains(bad), "{html}");

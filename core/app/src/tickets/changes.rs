@@ -2,16 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
-use triage_domain::{
-    check_transition, text, ticket, EventKind, FieldChange, Priority, Role, StatusCategory,
-    TicketType,
-};
+use serde_json::{Value, json};
 use triage_domain::template;
+use triage_domain::{
+    EventKind, FieldChange, Priority, Role, StatusCategory, TicketType, check_transition, text,
+    ticket,
+};
 use triage_store::{Conn, Repos, StatusRow, TicketRow};
 
-use super::{category_of, emit, find_status, load_visible, status_json, TicketView};
-use crate::directory::{apply_values, MacroActions};
+use super::{TicketView, category_of, emit, find_status, load_visible, status_json};
+use crate::directory::{MacroActions, apply_values};
 use crate::{App, AppError, AppResult, Ctx};
 
 /// Changes to a ticket; `None` leaves a field as it is, `Some(None)` clears it.
@@ -80,12 +80,15 @@ pub(crate) async fn apply_changes<C: Conn>(
         ticket.kind = k;
     }
     if let Some(requester_id) = changes.requester_id {
-        let user = repos
-            .user(requester_id)
-            .await?
-            .ok_or_else(|| AppError::invalid("requester_id", format!("there is no user {requester_id}")))?;
+        let user = repos.user(requester_id).await?.ok_or_else(|| {
+            AppError::invalid("requester_id", format!("there is no user {requester_id}"))
+        })?;
         push("requester_id", json!(ticket.requester_id), json!(user.id));
-        push("organization_id", json!(ticket.organization_id), json!(user.organization_id));
+        push(
+            "organization_id",
+            json!(ticket.organization_id),
+            json!(user.organization_id),
+        );
         ticket.requester_id = user.id;
         ticket.organization_id = user.organization_id;
     }
@@ -93,8 +96,18 @@ pub(crate) async fn apply_changes<C: Conn>(
         if let Some(id) = assignee {
             match repos.user(id).await? {
                 Some(u) if u.active && u.role != Role::Customer.as_str() => {}
-                Some(_) => return Err(AppError::invalid("assignee_id", format!("user {id} is not an active agent"))),
-                None => return Err(AppError::invalid("assignee_id", format!("there is no user {id}"))),
+                Some(_) => {
+                    return Err(AppError::invalid(
+                        "assignee_id",
+                        format!("user {id} is not an active agent"),
+                    ));
+                }
+                None => {
+                    return Err(AppError::invalid(
+                        "assignee_id",
+                        format!("there is no user {id}"),
+                    ));
+                }
             }
         }
         push("assignee_id", json!(ticket.assignee_id), json!(assignee));
@@ -129,7 +142,11 @@ pub(crate) async fn apply_changes<C: Conn>(
         let defs = App::active_field_defs(repos).await?;
         let current = crate::directory::json_map(&ticket.custom_fields);
         let next = apply_values(&defs, &current, &changes.custom_fields)?;
-        for key in current.keys().chain(next.keys()).collect::<std::collections::BTreeSet<_>>() {
+        for key in current
+            .keys()
+            .chain(next.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             push(
                 &format!("custom_fields.{key}"),
                 current.get(key).cloned().unwrap_or(Value::Null),
@@ -165,7 +182,12 @@ pub(crate) async fn apply_changes<C: Conn>(
 
 /// Moves a ticket to status `to`, checking the transition and keeping the lifecycle
 /// timestamps right.
-pub(crate) fn set_status(ticket: &mut TicketRow, from: &StatusRow, to: &StatusRow, now: i64) -> AppResult<()> {
+pub(crate) fn set_status(
+    ticket: &mut TicketRow,
+    from: &StatusRow,
+    to: &StatusRow,
+    now: i64,
+) -> AppResult<()> {
     let from_cat = StatusCategory::parse(&from.category)?;
     let to_cat = StatusCategory::parse(&to.category)?;
     check_transition(from_cat, to_cat)?;
@@ -214,7 +236,15 @@ pub(crate) async fn save_with_events<C: Conn>(
         .iter()
         .map(|c| json!({"field": c.field, "from": c.from, "to": c.to}))
         .collect();
-    emit(repos, ctx, Some(ticket.id), EventKind::TicketUpdated, json!({"changes": changes}), now).await?;
+    emit(
+        repos,
+        ctx,
+        Some(ticket.id),
+        EventKind::TicketUpdated,
+        json!({"changes": changes}),
+        now,
+    )
+    .await?;
     if let Some((from, to)) = status_change {
         emit(
             repos,
@@ -248,19 +278,21 @@ impl App {
                     let repos = tx.repos();
                     let statuses = repos.list_statuses().await?;
                     let mut ticket = load_visible(&repos, &ctx.actor, id).await?;
-                    if let Some(expected) = expected_version {
-                        if expected != ticket.version {
-                            return Err(AppError::StaleVersion {
-                                current: Box::new(TicketView::new(ticket, &statuses)?),
-                            });
-                        }
+                    if let Some(expected) = expected_version
+                        && expected != ticket.version
+                    {
+                        return Err(AppError::StaleVersion {
+                            current: Box::new(TicketView::new(ticket, &statuses)?),
+                        });
                     }
                     if category_of(&statuses, ticket.status_id)? == StatusCategory::Closed {
                         return Err(AppError::Domain(triage_domain::DomainError::Closed(id)));
                     }
                     let now = ctx.now();
-                    let (moved, status_change) = apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
-                    let ticket = save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
+                    let (moved, status_change) =
+                        apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
+                    let ticket =
+                        save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
                     TicketView::new(ticket, &statuses)
                 })
             })
@@ -271,7 +303,12 @@ impl App {
 
     /// Applies the same changes to many tickets, each on its own: one ticket failing does
     /// not stop the others. At most 100 tickets.
-    pub async fn bulk_update(&self, ctx: &Ctx, ids: Vec<i64>, changes: TicketChanges) -> AppResult<Vec<BulkOutcome>> {
+    pub async fn bulk_update(
+        &self,
+        ctx: &Ctx,
+        ids: Vec<i64>,
+        changes: TicketChanges,
+    ) -> AppResult<Vec<BulkOutcome>> {
         ctx.actor.require_staff()?;
         if ids.is_empty() || ids.len() > 100 {
             return Err(AppError::invalid("ids", "give 1 to 100 ticket numbers"));
@@ -281,13 +318,16 @@ impl App {
             let app = self.clone();
             let ctx = ctx.clone();
             let changes = changes.clone();
-            pending.push((id, tokio::spawn(async move { app.update_ticket(&ctx, id, changes, None).await })));
+            pending.push((
+                id,
+                tokio::spawn(async move { app.update_ticket(&ctx, id, changes, None).await }),
+            ));
         }
         let mut out = Vec::with_capacity(pending.len());
         for (ticket_id, handle) in pending {
-            let result = handle
-                .await
-                .unwrap_or_else(|e| Err(AppError::Internal(format!("bulk update task failed: {e}"))));
+            let result = handle.await.unwrap_or_else(|e| {
+                Err(AppError::Internal(format!("bulk update task failed: {e}")))
+            });
             out.push(BulkOutcome { ticket_id, result });
         }
         Ok(out)
@@ -308,9 +348,19 @@ impl App {
                     ticket.version += 1;
                     ticket.updated_at = now;
                     if !repos.save_ticket(ticket, base).await? {
-                        return Err(AppError::Conflict(format!("ticket #{id} changed meanwhile; try again")));
+                        return Err(AppError::Conflict(format!(
+                            "ticket #{id} changed meanwhile; try again"
+                        )));
                     }
-                    emit(&repos, &ctx, Some(id), EventKind::TicketDeleted, json!({}), now).await?;
+                    emit(
+                        &repos,
+                        &ctx,
+                        Some(id),
+                        EventKind::TicketDeleted,
+                        json!({}),
+                        now,
+                    )
+                    .await?;
                     Ok(())
                 })
             })
@@ -321,7 +371,12 @@ impl App {
 
     /// Applies a macro: its text as a reply or note (placeholders filled) and its field
     /// changes, together in one step.
-    pub async fn apply_macro(&self, ctx: &Ctx, id: i64, macro_id: i64) -> AppResult<(TicketView, super::MessageView)> {
+    pub async fn apply_macro(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        macro_id: i64,
+    ) -> AppResult<(TicketView, super::MessageView)> {
         ctx.actor.require_staff()?;
         let ctx = ctx.clone();
         let result = self
@@ -340,7 +395,8 @@ impl App {
                         return Err(AppError::Domain(triage_domain::DomainError::Closed(id)));
                     }
                     let now = ctx.now();
-                    let values = placeholder_values(&repos, &ticket, &statuses, ctx.actor.user_id).await?;
+                    let values =
+                        placeholder_values(&repos, &ticket, &statuses, ctx.actor.user_id).await?;
                     let body = template::render(&canned.body, &values);
                     let actions = MacroActions::from_json(&canned.actions);
                     let changes = TicketChanges {
@@ -387,9 +443,12 @@ impl App {
                         ticket = t;
                         Some(m)
                     };
-                    let (moved, status_change) = apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
-                    let ticket = save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
-                    let message = message.ok_or_else(|| AppError::invalid("body", "the macro has no text"))?;
+                    let (moved, status_change) =
+                        apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
+                    let ticket =
+                        save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
+                    let message = message
+                        .ok_or_else(|| AppError::invalid("body", "the macro has no text"))?;
                     Ok((TicketView::new(ticket, &statuses)?, message))
                 })
             })
@@ -414,10 +473,10 @@ pub(crate) async fn placeholder_values<C: Conn>(
     if let Some(s) = statuses.iter().find(|s| s.id == ticket.status_id) {
         v.insert("ticket.status", s.name.clone());
     }
-    if let Some(g) = ticket.group_id {
-        if let Some(g) = repos.group(g).await? {
-            v.insert("ticket.group", g.name);
-        }
+    if let Some(g) = ticket.group_id
+        && let Some(g) = repos.group(g).await?
+    {
+        v.insert("ticket.group", g.name);
     }
     let first = |name: &str| name.split_whitespace().next().unwrap_or("").to_string();
     if let Some(r) = repos.user(ticket.requester_id).await? {
@@ -430,10 +489,10 @@ pub(crate) async fn placeholder_values<C: Conn>(
         v.insert("agent.name", a.name);
         v.insert("agent.email", a.email);
     }
-    if let Some(o) = ticket.organization_id {
-        if let Some(o) = repos.organization(o).await? {
-            v.insert("organization.name", o.name);
-        }
+    if let Some(o) = ticket.organization_id
+        && let Some(o) = repos.organization(o).await?
+    {
+        v.insert("organization.name", o.name);
     }
     Ok(v)
 }

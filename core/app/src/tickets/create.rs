@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
-use triage_domain::{text, ticket, EventKind, Priority, Role, StatusCategory, TicketType};
+use serde_json::{Value, json};
+use triage_domain::{EventKind, Priority, Role, StatusCategory, TicketType, text, ticket};
 use triage_store::repo::auth::IdempotentResponse;
 use triage_store::{Conn, Repos, StatusRow, TicketRow, UserRow};
 
-use super::changes::{apply_changes, TicketChanges};
-use super::messages::{insert_message, MessageParts};
-use super::{builtin_status, emit, TicketView};
+use super::changes::{TicketChanges, apply_changes};
+use super::messages::{MessageParts, insert_message};
+use super::{TicketView, builtin_status, emit};
 use crate::attachments::StoredFile;
 use crate::directory::{apply_values, organization_for_email};
 use crate::{App, AppError, AppResult, Ctx, TICKET_COUNTER};
@@ -60,22 +60,31 @@ pub struct Idempotency {
 fn check_channel(channel: &str) -> AppResult<String> {
     let ok = !channel.is_empty()
         && channel.len() <= 32
-        && channel.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        && channel
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if ok {
         Ok(channel.to_string())
     } else {
-        Err(AppError::invalid("channel", "use 1 to 32 of a-z, 0-9, - and _"))
+        Err(AppError::invalid(
+            "channel",
+            "use 1 to 32 of a-z, 0-9, - and _",
+        ))
     }
 }
 
 /// Finds the requester, creating a customer for an unknown email.
-pub(crate) async fn resolve_requester<C: Conn>(repos: &Repos<'_, C>, requester: &RequesterRef, now: i64) -> AppResult<UserRow> {
+pub(crate) async fn resolve_requester<C: Conn>(
+    repos: &Repos<'_, C>,
+    requester: &RequesterRef,
+    now: i64,
+) -> AppResult<UserRow> {
     match requester {
-        RequesterRef::Id(id) => repos
-            .user(*id)
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| AppError::invalid("requester", format!("there is no active user {id}"))),
+        RequesterRef::Id(id) => {
+            repos.user(*id).await?.filter(|u| u.active).ok_or_else(|| {
+                AppError::invalid("requester", format!("there is no active user {id}"))
+            })
+        }
         RequesterRef::Email { email, name } => {
             let email = text::normalize_email(email)?;
             if let Some(user) = repos.user_by_email(&email).await? {
@@ -85,7 +94,8 @@ pub(crate) async fn resolve_requester<C: Conn>(repos: &Repos<'_, C>, requester: 
                 Some(n) => text::validate_name("requester.name", n)?,
                 None => email.split('@').next().unwrap_or("customer").to_string(),
             };
-            let organization_id = organization_for_email(&repos.list_organizations().await?, &email);
+            let organization_id =
+                organization_for_email(&repos.list_organizations().await?, &email);
             Ok(repos
                 .insert_user(UserRow {
                     id: 0,
@@ -171,7 +181,12 @@ impl App {
         let kind = TicketType::parse(new.kind.as_deref().unwrap_or("question"))?;
         let channel = check_channel(new.channel.as_deref().unwrap_or("api"))?;
         let tags = text::normalize_tags(&new.tags)?;
-        let parts = MessageParts::from_bodies(new.body_text.clone(), new.body_html.clone(), &channel, new.metadata.clone())?;
+        let parts = MessageParts::from_bodies(
+            new.body_text.clone(),
+            new.body_html.clone(),
+            &channel,
+            new.metadata.clone(),
+        )?;
         let requester = match (&new.requester, actor.role) {
             (_, Role::Customer) => RequesterRef::Id(actor.user_id),
             (Some(r), _) => r.clone(),
@@ -183,22 +198,27 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    if let Some(idem) = &idempotency {
-                        if let Some(previous) = repos.idempotent_response(ctx.actor.user_id, &idem.key).await? {
-                            if previous.fingerprint != idem.fingerprint {
-                                return Err(AppError::invalid(
-                                    "Idempotency-Key",
-                                    "this key was already used for a different request",
-                                ));
-                            }
-                            let id: i64 = previous
-                                .body
-                                .parse()
-                                .map_err(|_| AppError::Internal("bad idempotency record".into()))?;
-                            let statuses = repos.list_statuses().await?;
-                            let ticket = repos.ticket(id).await?.ok_or_else(|| AppError::ticket_not_found(id))?;
-                            return Ok((TicketView::new(ticket, &statuses)?, true));
+                    if let Some(idem) = &idempotency
+                        && let Some(previous) = repos
+                            .idempotent_response(ctx.actor.user_id, &idem.key)
+                            .await?
+                    {
+                        if previous.fingerprint != idem.fingerprint {
+                            return Err(AppError::invalid(
+                                "Idempotency-Key",
+                                "this key was already used for a different request",
+                            ));
                         }
+                        let id: i64 = previous
+                            .body
+                            .parse()
+                            .map_err(|_| AppError::Internal("bad idempotency record".into()))?;
+                        let statuses = repos.list_statuses().await?;
+                        let ticket = repos
+                            .ticket(id)
+                            .await?
+                            .ok_or_else(|| AppError::ticket_not_found(id))?;
+                        return Ok((TicketView::new(ticket, &statuses)?, true));
                     }
                     let now = ctx.now();
                     let statuses = repos.list_statuses().await?;
@@ -232,7 +252,17 @@ impl App {
                     };
                     let mut ticket = insert_ticket_row(&repos, &ctx, row, &new_status).await?;
                     // The first message is the requester's words, whoever typed them in.
-                    let (_, saved) = insert_message(&repos, &ctx, &statuses, ticket, &requester, parts, new.attachments, now).await?;
+                    let (_, saved) = insert_message(
+                        &repos,
+                        &ctx,
+                        &statuses,
+                        ticket,
+                        &requester,
+                        parts,
+                        new.attachments,
+                        now,
+                    )
+                    .await?;
                     ticket = saved;
                     // Assignment, group and status go through the same checks as an update.
                     let changes = TicketChanges {
@@ -242,8 +272,17 @@ impl App {
                         ..TicketChanges::default()
                     };
                     if !changes.is_empty() {
-                        let (moved, status_change) = apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
-                        ticket = super::changes::save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
+                        let (moved, status_change) =
+                            apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
+                        ticket = super::changes::save_with_events(
+                            &repos,
+                            &ctx,
+                            ticket,
+                            &moved,
+                            status_change,
+                            now,
+                        )
+                        .await?;
                     }
                     if let Some(idem) = idempotency {
                         repos

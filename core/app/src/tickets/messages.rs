@@ -1,15 +1,15 @@
 //! Replies and internal notes, with their attachments.
 
-use serde_json::{json, Value};
-use triage_domain::{ticket, EventKind, LinkKind, Role, StatusCategory};
+use serde_json::{Value, json};
+use triage_domain::{EventKind, LinkKind, Role, StatusCategory, ticket};
 use triage_store::repo::messages::LinkRow;
 use triage_store::{AttachmentRow, Conn, MessageRow, Repos, StatusRow, TicketRow, UserRow};
 
-use super::changes::{save_with_events, set_status, TicketChanges};
+use super::changes::{TicketChanges, save_with_events, set_status};
 use super::create::insert_ticket_row;
-use super::{builtin_status, category_of, emit, load_visible, TicketView};
+use super::{TicketView, builtin_status, category_of, emit, load_visible};
 use crate::attachments::StoredFile;
-use crate::html::{html_to_text, sanitize_html, text_to_html, MAX_BODY_BYTES};
+use crate::html::{MAX_BODY_BYTES, html_to_text, sanitize_html, text_to_html};
 use crate::{App, AppError, AppResult, Ctx};
 
 pub use crate::attachments::Upload;
@@ -52,12 +52,21 @@ pub(crate) struct MessageParts {
 
 impl MessageParts {
     /// Checks the bodies: at least one, not too large; HTML is sanitized, text derived.
-    pub(crate) fn from_bodies(text: Option<String>, html: Option<String>, channel: &str, metadata: Option<Value>) -> AppResult<MessageParts> {
+    pub(crate) fn from_bodies(
+        text: Option<String>,
+        html: Option<String>,
+        channel: &str,
+        metadata: Option<Value>,
+    ) -> AppResult<MessageParts> {
         let size = text.as_ref().map_or(0, String::len) + html.as_ref().map_or(0, String::len);
         if size > MAX_BODY_BYTES {
-            return Err(AppError::TooLarge(format!("the message body is {size} bytes; at most {MAX_BODY_BYTES} are accepted")));
+            return Err(AppError::TooLarge(format!(
+                "the message body is {size} bytes; at most {MAX_BODY_BYTES} are accepted"
+            )));
         }
-        let html = html.filter(|h| !h.trim().is_empty()).map(|h| sanitize_html(&h));
+        let html = html
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| sanitize_html(&h));
         let text = match (text.filter(|t| !t.trim().is_empty()), &html) {
             (Some(t), _) => t,
             (None, Some(h)) => html_to_text(h),
@@ -155,7 +164,11 @@ pub(crate) async fn insert_message<C: Conn>(
     if author_role == Role::Customer {
         let next = category.after_customer_reply();
         if next != category {
-            let from = statuses.iter().find(|s| s.id == ticket.status_id).cloned().ok_or_else(|| AppError::Internal("unknown status".into()))?;
+            let from = statuses
+                .iter()
+                .find(|s| s.id == ticket.status_id)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("unknown status".into()))?;
             let to = builtin_status(statuses, next)?.clone();
             set_status(&mut ticket, &from, &to, now)?;
             moved.push(triage_domain::FieldChange {
@@ -179,7 +192,10 @@ pub(crate) async fn insert_message<C: Conn>(
         ticket.version += 1;
         ticket.updated_at = now;
         if !repos.save_ticket(ticket.clone(), base).await? {
-            return Err(AppError::Conflict(format!("ticket #{} changed meanwhile; try again", ticket.id)));
+            return Err(AppError::Conflict(format!(
+                "ticket #{} changed meanwhile; try again",
+                ticket.id
+            )));
         }
         ticket
     } else {
@@ -231,12 +247,27 @@ async fn open_follow_up<C: Conn>(
         version: 1,
     };
     let follow_up = insert_ticket_row(repos, ctx, row, &status).await?;
-    link(repos, ctx, follow_up.id, closed.id, LinkKind::FollowUpOf, now).await?;
+    link(
+        repos,
+        ctx,
+        follow_up.id,
+        closed.id,
+        LinkKind::FollowUpOf,
+        now,
+    )
+    .await?;
     Ok(follow_up)
 }
 
 /// Records a link and its event on both tickets.
-pub(crate) async fn link<C: Conn>(repos: &Repos<'_, C>, ctx: &Ctx, from: i64, to: i64, kind: LinkKind, now: i64) -> AppResult<bool> {
+pub(crate) async fn link<C: Conn>(
+    repos: &Repos<'_, C>,
+    ctx: &Ctx,
+    from: i64,
+    to: i64,
+    kind: LinkKind,
+    now: i64,
+) -> AppResult<bool> {
     let new = repos
         .insert_link(LinkRow {
             ticket_id: from,
@@ -246,8 +277,24 @@ pub(crate) async fn link<C: Conn>(repos: &Repos<'_, C>, ctx: &Ctx, from: i64, to
         })
         .await?;
     if new {
-        emit(repos, ctx, Some(from), EventKind::TicketLinked, json!({"kind": kind.as_str(), "other": to}), now).await?;
-        emit(repos, ctx, Some(to), EventKind::TicketLinked, json!({"kind": kind.inverse(), "other": from}), now).await?;
+        emit(
+            repos,
+            ctx,
+            Some(from),
+            EventKind::TicketLinked,
+            json!({"kind": kind.as_str(), "other": to}),
+            now,
+        )
+        .await?;
+        emit(
+            repos,
+            ctx,
+            Some(to),
+            EventKind::TicketLinked,
+            json!({"kind": kind.inverse(), "other": from}),
+            now,
+        )
+        .await?;
     }
     Ok(new)
 }
@@ -255,12 +302,18 @@ pub(crate) async fn link<C: Conn>(repos: &Repos<'_, C>, ctx: &Ctx, from: i64, to
 impl App {
     /// Adds a reply or note to a ticket, optionally setting its status in the same step.
     /// Returns the message and the ticket it landed on (a follow-up, for a closed ticket).
-    pub async fn add_message(&self, ctx: &Ctx, id: i64, new: NewMessage) -> AppResult<(MessageView, TicketView)> {
+    pub async fn add_message(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        new: NewMessage,
+    ) -> AppResult<(MessageView, TicketView)> {
         if new.status.is_some() {
             ctx.actor.require_staff()?;
         }
         let channel = new.channel.clone().unwrap_or_else(|| "api".into());
-        let mut parts = MessageParts::from_bodies(new.body_text, new.body_html, &channel, new.metadata)?;
+        let mut parts =
+            MessageParts::from_bodies(new.body_text, new.body_html, &channel, new.metadata)?;
         parts.public = new.public || !ctx.actor.is_staff();
         let ctx = ctx.clone();
         let result = self
@@ -281,14 +334,32 @@ impl App {
                         .await?
                         .ok_or_else(|| AppError::Internal("acting user is missing".into()))?;
                     let now = ctx.now();
-                    let (message, mut ticket) = insert_message(&repos, &ctx, &statuses, ticket, &author, parts, new.attachments, now).await?;
+                    let (message, mut ticket) = insert_message(
+                        &repos,
+                        &ctx,
+                        &statuses,
+                        ticket,
+                        &author,
+                        parts,
+                        new.attachments,
+                        now,
+                    )
+                    .await?;
                     if let Some(status) = new.status {
                         let changes = TicketChanges {
                             status: Some(status),
                             ..TicketChanges::default()
                         };
-                        let (moved, change) = super::changes::apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
-                        ticket = save_with_events(&repos, &ctx, ticket, &moved, change, now).await?;
+                        let (moved, change) = super::changes::apply_changes(
+                            &repos,
+                            &statuses,
+                            &mut ticket,
+                            &changes,
+                            now,
+                        )
+                        .await?;
+                        ticket =
+                            save_with_events(&repos, &ctx, ticket, &moved, change, now).await?;
                     }
                     Ok((message, TicketView::new(ticket, &statuses)?))
                 })
@@ -299,10 +370,18 @@ impl App {
     }
 
     /// A ticket's messages in order: staff see notes too, customers public replies only.
-    pub async fn list_messages(&self, actor: &triage_domain::Actor, id: i64, after: i64, limit: u64) -> AppResult<Vec<MessageView>> {
+    pub async fn list_messages(
+        &self,
+        actor: &triage_domain::Actor,
+        id: i64,
+        after: i64,
+        limit: u64,
+    ) -> AppResult<Vec<MessageView>> {
         let repos = self.store.read();
         load_visible(&repos, actor, id).await?;
-        let messages = repos.ticket_messages(id, actor.is_staff(), after, limit).await?;
+        let messages = repos
+            .ticket_messages(id, actor.is_staff(), after, limit)
+            .await?;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let attachments = repos.message_attachments(&ids).await?;
         let mut author_ids: Vec<i64> = messages.iter().map(|m| m.author_id).collect();
@@ -314,7 +393,11 @@ impl App {
             .map(|m| {
                 let author = authors.iter().find(|u| u.id == m.author_id);
                 MessageView {
-                    attachments: attachments.iter().filter(|a| a.message_id == Some(m.id)).cloned().collect(),
+                    attachments: attachments
+                        .iter()
+                        .filter(|a| a.message_id == Some(m.id))
+                        .cloned()
+                        .collect(),
                     author_name: author.map(|u| u.name.clone()).unwrap_or_default(),
                     author_role: author.map(|u| u.role.clone()).unwrap_or_default(),
                     message: m,

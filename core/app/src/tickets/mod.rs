@@ -8,7 +8,7 @@ mod relations;
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use triage_domain::permission::TicketAccess;
 use triage_domain::{Actor, EventKind, StatusCategory};
 use triage_store::repo::events::NewEvent;
@@ -40,7 +40,12 @@ impl TicketView {
             .iter()
             .find(|s| s.id == ticket.status_id)
             .cloned()
-            .ok_or_else(|| AppError::Internal(format!("ticket #{} has unknown status {}", ticket.id, ticket.status_id)))?;
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "ticket #{} has unknown status {}",
+                    ticket.id, ticket.status_id
+                ))
+            })?;
         Ok(TicketView {
             tags: triage_store::repo::json_strings(&ticket.tags),
             custom_fields: crate::directory::json_map(&ticket.custom_fields),
@@ -66,7 +71,11 @@ pub(crate) fn access(t: &TicketRow) -> TicketAccess {
 
 /// Loads a ticket the actor may see; deleted and invisible tickets are "not found", so
 /// nobody learns that a ticket they may not see exists.
-pub(crate) async fn load_visible<C: Conn>(repos: &Repos<'_, C>, actor: &Actor, id: i64) -> AppResult<TicketRow> {
+pub(crate) async fn load_visible<C: Conn>(
+    repos: &Repos<'_, C>,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<TicketRow> {
     match repos.ticket(id).await? {
         Some(t) if t.deleted_at.is_none() && actor.can_see(&access(&t)) => Ok(t),
         _ => Err(AppError::ticket_not_found(id)),
@@ -81,7 +90,10 @@ pub(crate) fn category_of(statuses: &[StatusRow], status_id: i64) -> AppResult<S
     Ok(StatusCategory::parse(&status.category)?)
 }
 
-pub(crate) fn builtin_status(statuses: &[StatusRow], category: StatusCategory) -> AppResult<&StatusRow> {
+pub(crate) fn builtin_status(
+    statuses: &[StatusRow],
+    category: StatusCategory,
+) -> AppResult<&StatusRow> {
     statuses
         .iter()
         .find(|s| s.builtin && s.category == category.as_str())
@@ -95,8 +107,15 @@ pub(crate) fn find_status<'s>(statuses: &'s [StatusRow], name: &str) -> AppResul
         .iter()
         .find(|s| s.active && (s.name.eq_ignore_ascii_case(name) || s.id.to_string() == name))
         .ok_or_else(|| {
-            let known: Vec<&str> = statuses.iter().filter(|s| s.active).map(|s| s.name.as_str()).collect();
-            AppError::invalid("status", format!("there is no status {name:?}; known: {}", known.join(", ")))
+            let known: Vec<&str> = statuses
+                .iter()
+                .filter(|s| s.active)
+                .map(|s| s.name.as_str())
+                .collect();
+            AppError::invalid(
+                "status",
+                format!("there is no status {name:?}; known: {}", known.join(", ")),
+            )
         })
 }
 

@@ -4,7 +4,7 @@ use serde_json::Value;
 use triage_domain::{Actor, Priority, StatusCategory, TicketType};
 use triage_store::repo::{AssigneeFilter, SortField, TicketFilter, TicketSort};
 
-use super::{decode_cursor, encode_cursor, load_visible, TicketView};
+use super::{TicketView, decode_cursor, encode_cursor, load_visible};
 use crate::{App, AppError, AppResult, Page};
 
 /// What to list, as a client asks for it.
@@ -62,24 +62,37 @@ impl App {
     }
 
     /// A page of the tickets the actor may see that match the query.
-    pub async fn list_tickets(&self, actor: &Actor, query: ListQuery) -> AppResult<Page<TicketView>> {
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        query: ListQuery,
+    ) -> AppResult<Page<TicketView>> {
         let repos = self.store.read();
         let statuses = repos.list_statuses().await?;
         let mut filter = TicketFilter::default();
         for name in &query.status {
-            filter.status_ids.push(super::find_status(&statuses, name)?.id);
+            filter
+                .status_ids
+                .push(super::find_status(&statuses, name)?.id);
         }
         for c in &query.category {
             let c = StatusCategory::parse(c)?;
-            filter
-                .status_ids
-                .extend(statuses.iter().filter(|s| s.category == c.as_str()).map(|s| s.id));
+            filter.status_ids.extend(
+                statuses
+                    .iter()
+                    .filter(|s| s.category == c.as_str())
+                    .map(|s| s.id),
+            );
         }
         for p in &query.priority {
-            filter.priorities.push(Priority::parse(p)?.as_str().to_string());
+            filter
+                .priorities
+                .push(Priority::parse(p)?.as_str().to_string());
         }
         for k in &query.kind {
-            filter.kinds.push(TicketType::parse(k)?.as_str().to_string());
+            filter
+                .kinds
+                .push(TicketType::parse(k)?.as_str().to_string());
         }
         filter.assignee = match query.assignee.as_deref() {
             None => None,
@@ -109,7 +122,9 @@ impl App {
             other => {
                 return Err(AppError::invalid(
                     "sort",
-                    format!("cannot sort by {other:?}; use created, updated or number, with - for descending"),
+                    format!(
+                        "cannot sort by {other:?}; use created, updated or number, with - for descending"
+                    ),
                 ));
             }
         };
@@ -145,7 +160,13 @@ impl App {
     }
 
     /// A ticket's audit history, oldest first (staff).
-    pub async fn ticket_history(&self, actor: &Actor, id: i64, after: i64, limit: u64) -> AppResult<Vec<HistoryEntry>> {
+    pub async fn ticket_history(
+        &self,
+        actor: &Actor,
+        id: i64,
+        after: i64,
+        limit: u64,
+    ) -> AppResult<Vec<HistoryEntry>> {
         actor.require_staff()?;
         let repos = self.store.read();
         load_visible(&repos, actor, id).await?;
@@ -180,12 +201,20 @@ impl App {
             .into_iter()
             .map(|l| {
                 if l.ticket_id == id {
-                    LinkView { kind: l.kind, ticket_id: l.other_id, created_at: l.created_at }
+                    LinkView {
+                        kind: l.kind,
+                        ticket_id: l.other_id,
+                        created_at: l.created_at,
+                    }
                 } else {
                     let kind = triage_domain::LinkKind::parse(&l.kind)
                         .map(|k| k.inverse().to_string())
                         .unwrap_or(l.kind);
-                    LinkView { kind, ticket_id: l.ticket_id, created_at: l.created_at }
+                    LinkView {
+                        kind,
+                        ticket_id: l.ticket_id,
+                        created_at: l.created_at,
+                    }
                 }
             })
             .collect())

@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use triage_app::rows::ApiTokenRow;
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::time;
 use super::users::UserOut;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{cookie, Auth, JsonBody, Path, SESSION_COOKIE};
+use crate::extract::{Auth, JsonBody, Path, SESSION_COOKIE, cookie};
 use crate::state::AppState;
 
 /// Email and password.
@@ -94,19 +94,36 @@ pub struct TokenCreated {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static("triage_session=; Path=/"))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = SignIn,
     responses((status = 200, body = SessionOut), (status = 401), (status = 429)))]
 /// Signs in with email and password; sets the session cookie.
-pub async fn sign_in(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: JsonBody<SignIn>) -> ApiResult<Response> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: JsonBody<SignIn>,
+) -> ApiResult<Response> {
     let SignIn { email, password } = body.value;
-    for key in [format!("ip:{}", peer.ip()), format!("email:{}", email.trim().to_lowercase())] {
+    for key in [
+        format!("ip:{}", peer.ip()),
+        format!("email:{}", email.trim().to_lowercase()),
+    ] {
         if state.sign_in_limiter.check_key(&key).is_err() {
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many sign-in attempts; wait a minute and try again"));
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many sign-in attempts; wait a minute and try again",
+            ));
         }
     }
     let session = state.app.sign_in(&email, &password).await?;
@@ -122,19 +139,33 @@ pub async fn sign_in(State(state): State<AppState>, ConnectInfo(peer): ConnectIn
 
 #[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", responses((status = 204), (status = 401), (status = 403)))]
 /// Ends the session.
-pub async fn sign_out(State(state): State<AppState>, Auth(_auth): Auth, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Auth(_auth): Auth,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(value) = cookie(&headers, SESSION_COOKIE) {
         state.app.sign_out(&value).await?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(&state, "", 0))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/setup", tag = "auth", request_body = Setup,
     responses((status = 201, body = UserOut), (status = 401), (status = 422)))]
 /// Creates the first admin with the one-time setup token `triage serve` printed.
-pub async fn setup(State(state): State<AppState>, body: JsonBody<Setup>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+pub async fn setup(
+    State(state): State<AppState>,
+    body: JsonBody<Setup>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
     let s = body.value;
-    let user = state.app.complete_setup(&s.token, &s.email, &s.name, &s.password).await?;
+    let user = state
+        .app
+        .complete_setup(&s.token, &s.email, &s.name, &s.password)
+        .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -149,23 +180,46 @@ pub async fn me(Auth(auth): Auth) -> Json<MeOut> {
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = [TokenOut]), (status = 401)))]
 /// The caller's API tokens.
-pub async fn list_tokens(State(state): State<AppState>, Auth(auth): Auth) -> ApiResult<Json<Vec<TokenOut>>> {
-    let tokens = state.app.list_tokens(&auth.actor, auth.actor.user_id).await?;
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<Vec<TokenOut>>> {
+    let tokens = state
+        .app
+        .list_tokens(&auth.actor, auth.actor.user_id)
+        .await?;
     Ok(Json(tokens.into_iter().map(TokenOut::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = CreateToken,
     responses((status = 201, body = TokenCreated), (status = 401), (status = 403), (status = 422)))]
 /// Creates an API token; the response is the only time it is shown.
-pub async fn create_token(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<CreateToken>) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<CreateToken>,
+) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
     let user_id = body.value.user_id.unwrap_or(auth.actor.user_id);
-    let (record, token) = state.app.create_token(&auth.actor, user_id, &body.value.name).await?;
-    Ok((StatusCode::CREATED, Json(TokenCreated { token, record: record.into() })))
+    let (record, token) = state
+        .app
+        .create_token(&auth.actor, user_id, &body.value.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            token,
+            record: record.into(),
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path, description = "Token id")),
     responses((status = 200, body = TokenOut), (status = 401), (status = 404)))]
 /// Revokes an API token at once.
-pub async fn revoke_token(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<TokenOut>> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TokenOut>> {
     Ok(Json(state.app.revoke_token(&auth.actor, id).await?.into()))
 }

@@ -1,11 +1,13 @@
 //! Organizations, groups, statuses, custom fields and macros.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use triage_app::directory::{CustomFieldInput, GroupInput, MacroActions, MacroInput, OrganizationInput, StatusInput};
+use triage_app::directory::{
+    CustomFieldInput, GroupInput, MacroActions, MacroInput, OrganizationInput, StatusInput,
+};
 use triage_app::rows::{CustomFieldRow, GroupRow, MacroRow, OrganizationRow, StatusRow};
 use utoipa::ToSchema;
 
@@ -15,7 +17,13 @@ use crate::extract::{Auth, JsonBody, Path};
 use crate::state::AppState;
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 // ---- organizations ----
@@ -34,7 +42,13 @@ pub struct OrganizationOut {
 
 impl From<OrganizationRow> for OrganizationOut {
     fn from(o: OrganizationRow) -> Self {
-        OrganizationOut { id: o.id, domains: strings(&o.domains), name: o.name, shared_tickets: o.shared_tickets, created_at: time(o.created_at) }
+        OrganizationOut {
+            id: o.id,
+            domains: strings(&o.domains),
+            name: o.name,
+            shared_tickets: o.shared_tickets,
+            created_at: time(o.created_at),
+        }
     }
 }
 
@@ -49,33 +63,78 @@ pub struct OrganizationIn {
 
 impl From<OrganizationIn> for OrganizationInput {
     fn from(o: OrganizationIn) -> Self {
-        OrganizationInput { name: o.name, domains: o.domains, shared_tickets: o.shared_tickets }
+        OrganizationInput {
+            name: o.name,
+            domains: o.domains,
+            shared_tickets: o.shared_tickets,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "people", responses((status = 200, body = [OrganizationOut]), (status = 401), (status = 403)))]
 /// Every organization (staff).
-pub async fn list_organizations(State(state): State<AppState>, Auth(auth): Auth) -> ApiResult<Json<Vec<OrganizationOut>>> {
-    Ok(Json(state.app.list_organizations(&auth.actor).await?.into_iter().map(Into::into).collect()))
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<Vec<OrganizationOut>>> {
+    Ok(Json(
+        state
+            .app
+            .list_organizations(&auth.actor)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "people", request_body = OrganizationIn, responses((status = 201, body = OrganizationOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Creates an organization (admins).
-pub async fn create_organization(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<OrganizationIn>) -> ApiResult<(StatusCode, Json<OrganizationOut>)> {
-    Ok((StatusCode::CREATED, Json(state.app.create_organization(&auth.actor, body.value.into()).await?.into())))
+pub async fn create_organization(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<OrganizationIn>,
+) -> ApiResult<(StatusCode, Json<OrganizationOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .app
+                .create_organization(&auth.actor, body.value.into())
+                .await?
+                .into(),
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "people", params(("id" = i64, Path, description = "Organization id")), responses((status = 200, body = OrganizationOut), (status = 401), (status = 403), (status = 404)))]
 /// One organization (staff, or its members).
-pub async fn get_organization(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<OrganizationOut>> {
-    Ok(Json(state.app.get_organization(&auth.actor, id).await?.into()))
+pub async fn get_organization(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrganizationOut>> {
+    Ok(Json(
+        state.app.get_organization(&auth.actor, id).await?.into(),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "people", params(("id" = i64, Path, description = "Organization id")), request_body = OrganizationIn,
     responses((status = 200, body = OrganizationOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Changes an organization (admins).
-pub async fn update_organization(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<OrganizationIn>) -> ApiResult<Json<OrganizationOut>> {
-    Ok(Json(state.app.update_organization(&auth.actor, id, body.value.into()).await?.into()))
+pub async fn update_organization(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<OrganizationIn>,
+) -> ApiResult<Json<OrganizationOut>> {
+    Ok(Json(
+        state
+            .app
+            .update_organization(&auth.actor, id, body.value.into())
+            .await?
+            .into(),
+    ))
 }
 
 // ---- groups ----
@@ -91,7 +150,13 @@ pub struct GroupOut {
 }
 
 fn group_out((g, members): (GroupRow, Vec<i64>)) -> GroupOut {
-    GroupOut { id: g.id, name: g.name, description: g.description, member_ids: members, created_at: time(g.created_at) }
+    GroupOut {
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        member_ids: members,
+        created_at: time(g.created_at),
+    }
 }
 
 /// A group to create, or changes to one.
@@ -106,13 +171,20 @@ pub struct GroupIn {
 
 impl From<GroupIn> for GroupInput {
     fn from(g: GroupIn) -> Self {
-        GroupInput { name: g.name, description: g.description, member_ids: g.member_ids }
+        GroupInput {
+            name: g.name,
+            description: g.description,
+            member_ids: g.member_ids,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/groups", tag = "people", responses((status = 200, body = [GroupOut]), (status = 401), (status = 403)))]
 /// Every group (staff).
-pub async fn list_groups(State(state): State<AppState>, Auth(auth): Auth) -> ApiResult<Json<Vec<GroupOut>>> {
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<Vec<GroupOut>>> {
     let mut out = Vec::new();
     for g in state.app.list_groups(&auth.actor).await? {
         out.push(group_out(state.app.get_group(&auth.actor, g.id).await?));
@@ -122,21 +194,47 @@ pub async fn list_groups(State(state): State<AppState>, Auth(auth): Auth) -> Api
 
 #[utoipa::path(post, path = "/api/v1/groups", tag = "people", request_body = GroupIn, responses((status = 201, body = GroupOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Creates a group (admins).
-pub async fn create_group(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<GroupIn>) -> ApiResult<(StatusCode, Json<GroupOut>)> {
-    Ok((StatusCode::CREATED, Json(group_out(state.app.create_group(&auth.actor, body.value.into()).await?))))
+pub async fn create_group(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<GroupIn>,
+) -> ApiResult<(StatusCode, Json<GroupOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(group_out(
+            state
+                .app
+                .create_group(&auth.actor, body.value.into())
+                .await?,
+        )),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "people", params(("id" = i64, Path, description = "Group id")), responses((status = 200, body = GroupOut), (status = 401), (status = 403), (status = 404)))]
 /// One group with its members (staff).
-pub async fn get_group(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<GroupOut>> {
+pub async fn get_group(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<GroupOut>> {
     Ok(Json(group_out(state.app.get_group(&auth.actor, id).await?)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/groups/{id}", tag = "people", params(("id" = i64, Path, description = "Group id")), request_body = GroupIn,
     responses((status = 200, body = GroupOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Changes a group or its members (admins).
-pub async fn update_group(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<GroupIn>) -> ApiResult<Json<GroupOut>> {
-    Ok(Json(group_out(state.app.update_group(&auth.actor, id, body.value.into()).await?)))
+pub async fn update_group(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<GroupIn>,
+) -> ApiResult<Json<GroupOut>> {
+    Ok(Json(group_out(
+        state
+            .app
+            .update_group(&auth.actor, id, body.value.into())
+            .await?,
+    )))
 }
 
 // ---- statuses ----
@@ -154,7 +252,14 @@ pub struct StatusOut {
 
 impl From<StatusRow> for StatusOut {
     fn from(s: StatusRow) -> Self {
-        StatusOut { id: s.id, name: s.name, category: s.category, builtin: s.builtin, position: s.position, active: s.active }
+        StatusOut {
+            id: s.id,
+            name: s.name,
+            category: s.category,
+            builtin: s.builtin,
+            position: s.position,
+            active: s.active,
+        }
     }
 }
 
@@ -171,27 +276,67 @@ pub struct StatusIn {
 
 impl From<StatusIn> for StatusInput {
     fn from(s: StatusIn) -> Self {
-        StatusInput { name: s.name, category: s.category, position: s.position, active: s.active }
+        StatusInput {
+            name: s.name,
+            category: s.category,
+            position: s.position,
+            active: s.active,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/statuses", tag = "configuration", responses((status = 200, body = [StatusOut]), (status = 401)))]
 /// Every status.
-pub async fn list_statuses(State(state): State<AppState>, Auth(_auth): Auth) -> ApiResult<Json<Vec<StatusOut>>> {
-    Ok(Json(state.app.list_statuses().await?.into_iter().map(Into::into).collect()))
+pub async fn list_statuses(
+    State(state): State<AppState>,
+    Auth(_auth): Auth,
+) -> ApiResult<Json<Vec<StatusOut>>> {
+    Ok(Json(
+        state
+            .app
+            .list_statuses()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/statuses", tag = "configuration", request_body = StatusIn, responses((status = 201, body = StatusOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Adds a status (admins).
-pub async fn create_status(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<StatusIn>) -> ApiResult<(StatusCode, Json<StatusOut>)> {
-    Ok((StatusCode::CREATED, Json(state.app.create_status(&auth.actor, body.value.into()).await?.into())))
+pub async fn create_status(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<StatusIn>,
+) -> ApiResult<(StatusCode, Json<StatusOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .app
+                .create_status(&auth.actor, body.value.into())
+                .await?
+                .into(),
+        ),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/statuses/{id}", tag = "configuration", params(("id" = i64, Path, description = "Status id")), request_body = StatusIn,
     responses((status = 200, body = StatusOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Renames, reorders or (de)activates a status (admins).
-pub async fn update_status(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<StatusIn>) -> ApiResult<Json<StatusOut>> {
-    Ok(Json(state.app.update_status(&auth.actor, id, body.value.into()).await?.into()))
+pub async fn update_status(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<StatusIn>,
+) -> ApiResult<Json<StatusOut>> {
+    Ok(Json(
+        state
+            .app
+            .update_status(&auth.actor, id, body.value.into())
+            .await?
+            .into(),
+    ))
 }
 
 // ---- custom fields ----
@@ -212,7 +357,16 @@ pub struct CustomFieldOut {
 
 impl From<CustomFieldRow> for CustomFieldOut {
     fn from(f: CustomFieldRow) -> Self {
-        CustomFieldOut { id: f.id, options: strings(&f.options), key: f.key, label: f.label, kind: f.kind, required: f.required, active: f.active, position: f.position }
+        CustomFieldOut {
+            id: f.id,
+            options: strings(&f.options),
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            required: f.required,
+            active: f.active,
+            position: f.position,
+        }
     }
 }
 
@@ -231,27 +385,70 @@ pub struct CustomFieldIn {
 
 impl From<CustomFieldIn> for CustomFieldInput {
     fn from(f: CustomFieldIn) -> Self {
-        CustomFieldInput { key: f.key, label: f.label, kind: f.kind, options: f.options, required: f.required, active: f.active, position: f.position }
+        CustomFieldInput {
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            options: f.options,
+            required: f.required,
+            active: f.active,
+            position: f.position,
+        }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/custom-fields", tag = "configuration", responses((status = 200, body = [CustomFieldOut]), (status = 401)))]
 /// Every custom field definition.
-pub async fn list_custom_fields(State(state): State<AppState>, Auth(_auth): Auth) -> ApiResult<Json<Vec<CustomFieldOut>>> {
-    Ok(Json(state.app.list_custom_fields().await?.into_iter().map(Into::into).collect()))
+pub async fn list_custom_fields(
+    State(state): State<AppState>,
+    Auth(_auth): Auth,
+) -> ApiResult<Json<Vec<CustomFieldOut>>> {
+    Ok(Json(
+        state
+            .app
+            .list_custom_fields()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/custom-fields", tag = "configuration", request_body = CustomFieldIn, responses((status = 201, body = CustomFieldOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Defines a custom field (admins).
-pub async fn create_custom_field(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<CustomFieldIn>) -> ApiResult<(StatusCode, Json<CustomFieldOut>)> {
-    Ok((StatusCode::CREATED, Json(state.app.create_custom_field(&auth.actor, body.value.into()).await?.into())))
+pub async fn create_custom_field(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<CustomFieldIn>,
+) -> ApiResult<(StatusCode, Json<CustomFieldOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .app
+                .create_custom_field(&auth.actor, body.value.into())
+                .await?
+                .into(),
+        ),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/custom-fields/{id}", tag = "configuration", params(("id" = i64, Path, description = "Field id")), request_body = CustomFieldIn,
     responses((status = 200, body = CustomFieldOut), (status = 401), (status = 403), (status = 404), (status = 422)))]
 /// Changes a custom field (admins).
-pub async fn update_custom_field(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<CustomFieldIn>) -> ApiResult<Json<CustomFieldOut>> {
-    Ok(Json(state.app.update_custom_field(&auth.actor, id, body.value.into()).await?.into()))
+pub async fn update_custom_field(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<CustomFieldIn>,
+) -> ApiResult<Json<CustomFieldOut>> {
+    Ok(Json(
+        state
+            .app
+            .update_custom_field(&auth.actor, id, body.value.into())
+            .await?
+            .into(),
+    ))
 }
 
 // ---- macros ----
@@ -292,7 +489,13 @@ impl From<MacroRow> for MacroOut {
             name: m.name,
             body: m.body,
             public: m.public,
-            actions: MacroActionsIo { status: a.status, priority: a.priority, kind: a.kind, add_tags: a.add_tags, remove_tags: a.remove_tags },
+            actions: MacroActionsIo {
+                status: a.status,
+                priority: a.priority,
+                kind: a.kind,
+                add_tags: a.add_tags,
+                remove_tags: a.remove_tags,
+            },
             active: m.active,
             updated_at: time(m.updated_at),
         }
@@ -316,7 +519,13 @@ impl From<MacroIn> for MacroInput {
             name: m.name,
             body: m.body,
             public: m.public,
-            actions: m.actions.map(|a| MacroActions { status: a.status, priority: a.priority, kind: a.kind, add_tags: a.add_tags, remove_tags: a.remove_tags }),
+            actions: m.actions.map(|a| MacroActions {
+                status: a.status,
+                priority: a.priority,
+                kind: a.kind,
+                add_tags: a.add_tags,
+                remove_tags: a.remove_tags,
+            }),
             active: m.active,
         }
     }
@@ -324,32 +533,75 @@ impl From<MacroIn> for MacroInput {
 
 #[utoipa::path(get, path = "/api/v1/macros", tag = "configuration", responses((status = 200, body = [MacroOut]), (status = 401), (status = 403)))]
 /// Every macro (staff).
-pub async fn list_macros(State(state): State<AppState>, Auth(auth): Auth) -> ApiResult<Json<Vec<MacroOut>>> {
-    Ok(Json(state.app.list_macros(&auth.actor).await?.into_iter().map(Into::into).collect()))
+pub async fn list_macros(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<Vec<MacroOut>>> {
+    Ok(Json(
+        state
+            .app
+            .list_macros(&auth.actor)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/macros", tag = "configuration", request_body = MacroIn, responses((status = 201, body = MacroOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Creates a macro (admins).
-pub async fn create_macro(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<MacroIn>) -> ApiResult<(StatusCode, Json<MacroOut>)> {
-    Ok((StatusCode::CREATED, Json(state.app.create_macro(&auth.actor, body.value.into()).await?.into())))
+pub async fn create_macro(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<MacroIn>,
+) -> ApiResult<(StatusCode, Json<MacroOut>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .app
+                .create_macro(&auth.actor, body.value.into())
+                .await?
+                .into(),
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/macros/{id}", tag = "configuration", params(("id" = i64, Path, description = "Macro id")), responses((status = 200, body = MacroOut), (status = 401), (status = 403), (status = 404)))]
 /// One macro (staff).
-pub async fn get_macro(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<MacroOut>> {
+pub async fn get_macro(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MacroOut>> {
     Ok(Json(state.app.get_macro(&auth.actor, id).await?.into()))
 }
 
 #[utoipa::path(patch, path = "/api/v1/macros/{id}", tag = "configuration", params(("id" = i64, Path, description = "Macro id")), request_body = MacroIn,
     responses((status = 200, body = MacroOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Changes a macro (admins).
-pub async fn update_macro(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<MacroIn>) -> ApiResult<Json<MacroOut>> {
-    Ok(Json(state.app.update_macro(&auth.actor, id, body.value.into()).await?.into()))
+pub async fn update_macro(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<MacroIn>,
+) -> ApiResult<Json<MacroOut>> {
+    Ok(Json(
+        state
+            .app
+            .update_macro(&auth.actor, id, body.value.into())
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/macros/{id}", tag = "configuration", params(("id" = i64, Path, description = "Macro id")), responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 /// Deletes a macro (admins).
-pub async fn delete_macro(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn delete_macro(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     state.app.delete_macro(&auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

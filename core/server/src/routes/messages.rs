@@ -1,23 +1,23 @@
 //! `/api/v1/tickets/{id}/messages` and `/api/v1/attachments/{id}`.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use triage_app::Ctx;
 use triage_app::attachments::{StoredFile, Upload};
 use triage_app::tickets::{MessageView, NewMessage};
-use triage_app::Ctx;
 use utoipa::ToSchema;
 
 use super::tickets::{AfterParams, TicketOut};
 use super::time;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{is_json, parse_json, Auth, Path, Query};
+use crate::extract::{Auth, Path, Query, is_json, parse_json};
 use crate::state::AppState;
 
 /// An attachment's description.
@@ -113,15 +113,17 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
     json_part: &str,
 ) -> ApiResult<(T, Vec<StoredFile>, String)> {
     if is_json(request.headers()) {
-        let bytes = Bytes::from_request(request, &())
-            .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-                } else {
-                    ApiError::bad_request(format!("cannot read the request body: {e}"))
-                }
-            })?;
+        let bytes = Bytes::from_request(request, &()).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is too large",
+                )
+            } else {
+                ApiError::bad_request(format!("cannot read the request body: {e}"))
+            }
+        })?;
         let value = parse_json(&bytes)?;
         return Ok((value, Vec::new(), hex::encode(Sha256::digest(&bytes))));
     }
@@ -147,15 +149,28 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the upload is too large"));
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the upload is too large",
+                ));
             }
-            Err(e) => return Err(ApiError::bad_request(format!("bad multipart body: {}", e.body_text()))),
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "bad multipart body: {}",
+                    e.body_text()
+                )));
+            }
         };
         let name = field.name().unwrap_or("").to_string();
         let filename = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the upload is too large")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the upload is too large",
+                )
             } else {
                 ApiError::bad_request(format!("bad multipart body: {}", e.body_text()))
             }
@@ -173,7 +188,8 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
             )));
         }
     }
-    let json = json.ok_or_else(|| ApiError::bad_request(format!("the form has no `{json_part}` part")))?;
+    let json =
+        json.ok_or_else(|| ApiError::bad_request(format!("the form has no `{json_part}` part")))?;
     let value = parse_json(&json)?;
     let mut stored = Vec::with_capacity(files.len());
     for upload in files {
@@ -190,9 +206,17 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "messages", params(("id" = i64, Path, description = "Ticket number"), AfterParams),
     responses((status = 200, body = [MessageOut]), (status = 401), (status = 404)))]
 /// A ticket's conversation: staff see internal notes, customers public replies only.
-pub async fn list_messages(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, Query(p): Query<AfterParams>) -> ApiResult<Json<Vec<MessageOut>>> {
+pub async fn list_messages(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    Query(p): Query<AfterParams>,
+) -> ApiResult<Json<Vec<MessageOut>>> {
     let (after, limit) = p.resolve()?;
-    let messages = state.app.list_messages(&auth.actor, id, after, limit).await?;
+    let messages = state
+        .app
+        .list_messages(&auth.actor, id, after, limit)
+        .await?;
     Ok(Json(messages.into_iter().map(MessageOut::from).collect()))
 }
 
@@ -200,10 +224,20 @@ pub async fn list_messages(State(state): State<AppState>, Auth(auth): Auth, Path
     request_body(content = CreateMessage, description = "JSON, or multipart/form-data with a `message` JSON part and `files` parts"),
     responses((status = 201, body = MessageCreated), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 413), (status = 415), (status = 422)))]
 /// Adds a public reply or an internal note, with attachments.
-pub async fn add_message(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, request: Request) -> ApiResult<(StatusCode, Json<MessageCreated>)> {
-    let (body, files, _): (CreateMessage, _, _) = read_message_request(&state, request, "message").await?;
+pub async fn add_message(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<MessageCreated>)> {
+    let (body, files, _): (CreateMessage, _, _) =
+        read_message_request(&state, request, "message").await?;
     if body.public == Some(false) && !auth.actor.is_staff() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "customers cannot write internal notes"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "customers cannot write internal notes",
+        ));
     }
     let new = NewMessage {
         public: body.public.unwrap_or(true),
@@ -214,14 +248,27 @@ pub async fn add_message(State(state): State<AppState>, Auth(auth): Auth, Path(i
         channel: body.channel,
         metadata: body.metadata,
     };
-    let (message, ticket) = state.app.add_message(&Ctx::api(auth.actor), id, new).await?;
-    Ok((StatusCode::CREATED, Json(MessageCreated { message: message.into(), ticket: ticket.into() })))
+    let (message, ticket) = state
+        .app
+        .add_message(&Ctx::api(auth.actor), id, new)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageCreated {
+            message: message.into(),
+            ticket: ticket.into(),
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "messages", params(("id" = i64, Path, description = "Attachment id")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401), (status = 404)))]
 /// Downloads an attachment the caller may see.
-pub async fn download(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
     let (row, path) = state.app.attachment(&auth.actor, id).await?;
     let file = tokio::fs::File::open(&path)
         .await
@@ -229,25 +276,41 @@ pub async fn download(State(state): State<AppState>, Auth(auth): Auth, Path(id):
     let body = Body::from_stream(tokio_util_stream(file));
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        row.filename.replace(['"', '\\'], "_").chars().filter(char::is_ascii).collect::<String>(),
+        row.filename
+            .replace(['"', '\\'], "_")
+            .chars()
+            .filter(char::is_ascii)
+            .collect::<String>(),
         percent_encode(&row.filename)
     );
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&row.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(row.size as u64));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     Ok(response)
 }
 
 fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

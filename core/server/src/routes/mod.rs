@@ -28,10 +28,10 @@ pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Ok(t.timestamp_millis());
     }
-    if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(t.and_utc().timestamp_millis());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc().timestamp_millis());
     }
     Err(ApiError::validation(
         field,
@@ -43,7 +43,13 @@ pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
 pub fn list(value: &Option<String>) -> Vec<String> {
     value
         .as_deref()
-        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -1,7 +1,7 @@
 //! Health, readiness and metrics.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use crate::error::{ApiError, ApiResult};
@@ -16,11 +16,13 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "system", responses((status = 200, description = "Ready to serve"), (status = 503, description = "The database does not answer")))]
 /// Answers 200 when the database answers.
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
-    state
-        .app
-        .ready()
-        .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer"))?;
+    state.app.ready().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database does not answer",
+        )
+    })?;
     Ok("ready")
 }
 

@@ -3,19 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use triage_app::Ctx;
 use triage_app::tickets::{
     HistoryEntry, LinkView, ListQuery, NewTicket, RequesterRef, TicketChanges, TicketView,
 };
-use triage_app::Ctx;
 use utoipa::{IntoParams, ToSchema};
 
-use super::messages::{read_message_request, MessageOut};
+use super::messages::{MessageOut, read_message_request};
 use super::{double_option, list, opt_time, parse_time, time};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonBody, Path, Query};
@@ -341,7 +341,10 @@ impl AfterParams {
     pub(crate) fn resolve(&self) -> ApiResult<(i64, u64)> {
         let limit = self.limit.unwrap_or(200);
         if !(1..=500).contains(&limit) {
-            return Err(ApiError::validation("limit", "limit: must be between 1 and 500"));
+            return Err(ApiError::validation(
+                "limit",
+                "limit: must be between 1 and 500",
+            ));
         }
         Ok((self.after.unwrap_or(0), limit))
     }
@@ -357,8 +360,13 @@ pub struct MacroApplied {
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListParams),
     responses((status = 200, body = TicketPage), (status = 400), (status = 401), (status = 422)))]
 /// Lists the tickets the caller may see.
-pub async fn list_tickets(State(state): State<AppState>, Auth(auth): Auth, Query(p): Query<TicketListParams>) -> ApiResult<Json<TicketPage>> {
-    let opt_time = |field: &str, v: &Option<String>| v.as_deref().map(|v| parse_time(field, v)).transpose();
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Query(p): Query<TicketListParams>,
+) -> ApiResult<Json<TicketPage>> {
+    let opt_time =
+        |field: &str, v: &Option<String>| v.as_deref().map(|v| parse_time(field, v)).transpose();
     let query = ListQuery {
         status: list(&p.status),
         category: list(&p.category),
@@ -389,16 +397,38 @@ pub async fn list_tickets(State(state): State<AppState>, Auth(auth): Auth, Query
     responses((status = 201, body = TicketOut), (status = 200, description = "Replayed: the ticket an earlier request with this Idempotency-Key made", body = TicketOut),
         (status = 400), (status = 401), (status = 403), (status = 413), (status = 415), (status = 422)))]
 /// Opens a ticket with its first message.
-pub async fn create_ticket(State(state): State<AppState>, Auth(auth): Auth, request: Request) -> ApiResult<Response> {
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    request: Request,
+) -> ApiResult<Response> {
     let key = idempotency_key(request.headers())?;
-    let (body, files, sha256): (CreateTicket, _, _) = read_message_request(&state, request, "ticket").await?;
+    let (body, files, sha256): (CreateTicket, _, _) =
+        read_message_request(&state, request, "ticket").await?;
     let requester = match body.requester {
         None => None,
-        Some(RequesterIn { id: Some(id), email: None, name: None }) => Some(RequesterRef::Id(id)),
-        Some(RequesterIn { id: None, email: Some(email), name }) => Some(RequesterRef::Email { email, name }),
-        Some(_) => return Err(ApiError::validation("requester", "requester: give either id, or email (and name)")),
+        Some(RequesterIn {
+            id: Some(id),
+            email: None,
+            name: None,
+        }) => Some(RequesterRef::Id(id)),
+        Some(RequesterIn {
+            id: None,
+            email: Some(email),
+            name,
+        }) => Some(RequesterRef::Email { email, name }),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "requester",
+                "requester: give either id, or email (and name)",
+            ));
+        }
     };
-    let due_at = body.due_at.as_deref().map(|t| parse_time("due_at", t)).transpose()?;
+    let due_at = body
+        .due_at
+        .as_deref()
+        .map(|t| parse_time("due_at", t))
+        .transpose()?;
     let new = NewTicket {
         subject: body.subject,
         body_text: body.body,
@@ -417,13 +447,31 @@ pub async fn create_ticket(State(state): State<AppState>, Auth(auth): Auth, requ
         metadata: body.metadata,
         attachments: files,
     };
-    let idempotency = key.map(|key| triage_app::tickets::Idempotency { key, fingerprint: sha256 });
-    let (view, replayed) = state.app.create_ticket(&Ctx::api(auth.actor), new, idempotency).await?;
+    let idempotency = key.map(|key| triage_app::tickets::Idempotency {
+        key,
+        fingerprint: sha256,
+    });
+    let (view, replayed) = state
+        .app
+        .create_ticket(&Ctx::api(auth.actor), new, idempotency)
+        .await?;
     let location = format!("/api/v1/tickets/{}", view.ticket.id);
-    let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
-    let mut response = (status, [(header::LOCATION, location)], Json(TicketOut::from(view))).into_response();
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (
+        status,
+        [(header::LOCATION, location)],
+        Json(TicketOut::from(view)),
+    )
+        .into_response();
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
     }
     Ok(response)
 }
@@ -432,9 +480,14 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => {
-            let key = v.to_str().map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?.trim();
+            let key = v
+                .to_str()
+                .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?
+                .trim();
             if key.is_empty() || key.len() > 255 {
-                return Err(ApiError::bad_request("Idempotency-Key must be 1 to 255 characters"));
+                return Err(ApiError::bad_request(
+                    "Idempotency-Key must be 1 to 255 characters",
+                ));
             }
             Ok(Some(key.to_string()))
         }
@@ -444,11 +497,20 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path, description = "Ticket number")),
     responses((status = 200, body = TicketOut), (status = 308, description = "Merged: Location names the ticket it was merged into"), (status = 401), (status = 404)))]
 /// One ticket. A merged ticket redirects to the ticket it was merged into.
-pub async fn get_ticket(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
     let view = state.app.get_ticket(&auth.actor, id).await?;
     if let Some(target) = view.ticket.merged_into {
         let location = format!("/api/v1/tickets/{target}");
-        return Ok((StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, location)], Json(TicketOut::from(view))).into_response());
+        return Ok((
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+            Json(TicketOut::from(view)),
+        )
+            .into_response());
     }
     Ok(Json(TicketOut::from(view)).into_response())
 }
@@ -456,22 +518,40 @@ pub async fn get_ticket(State(state): State<AppState>, Auth(auth): Auth, Path(id
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path, description = "Ticket number")), request_body = UpdateTicket,
     responses((status = 200, body = TicketOut), (status = 401), (status = 403), (status = 404), (status = 409, description = "Stale version (body has `current`) or closed ticket"), (status = 415), (status = 422)))]
 /// Changes a ticket's fields.
-pub async fn update_ticket(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<UpdateTicket>) -> ApiResult<Json<TicketOut>> {
+pub async fn update_ticket(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<UpdateTicket>,
+) -> ApiResult<Json<TicketOut>> {
     let (changes, version) = body.value.into_changes()?;
-    let view = state.app.update_ticket(&Ctx::api(auth.actor), id, changes, version).await?;
+    let view = state
+        .app
+        .update_ticket(&Ctx::api(auth.actor), id, changes, version)
+        .await?;
     Ok(Json(view.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "tickets", request_body = BulkUpdate,
     responses((status = 200, body = [BulkResult]), (status = 401), (status = 403), (status = 422)))]
 /// Applies the same change to up to 100 tickets; each succeeds or fails on its own.
-pub async fn bulk_update(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<BulkUpdate>) -> ApiResult<Json<Vec<BulkResult>>> {
+pub async fn bulk_update(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<BulkUpdate>,
+) -> ApiResult<Json<Vec<BulkResult>>> {
     let BulkUpdate { ids, changes } = body.value;
     let (changes, version) = changes.into_changes()?;
     if version.is_some() {
-        return Err(ApiError::validation("changes.version", "changes.version: a bulk update cannot carry one version"));
+        return Err(ApiError::validation(
+            "changes.version",
+            "changes.version: a bulk update cannot carry one version",
+        ));
     }
-    let outcomes = state.app.bulk_update(&Ctx::api(auth.actor), ids, changes).await?;
+    let outcomes = state
+        .app
+        .bulk_update(&Ctx::api(auth.actor), ids, changes)
+        .await?;
     Ok(Json(
         outcomes
             .into_iter()
@@ -494,7 +574,11 @@ pub async fn bulk_update(State(state): State<AppState>, Auth(auth): Auth, body: 
 #[utoipa::path(delete, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path, description = "Ticket number")),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 /// Deletes a ticket (admins; a soft delete kept in the audit log).
-pub async fn delete_ticket(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn delete_ticket(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     state.app.delete_ticket(&Ctx::api(auth.actor), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -502,24 +586,44 @@ pub async fn delete_ticket(State(state): State<AppState>, Auth(auth): Auth, Path
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "tickets", params(("id" = i64, Path, description = "Ticket number"), AfterParams),
     responses((status = 200, body = [HistoryOut]), (status = 401), (status = 403), (status = 404)))]
 /// The audit history of a ticket (staff).
-pub async fn history(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, Query(p): Query<AfterParams>) -> ApiResult<Json<Vec<HistoryOut>>> {
+pub async fn history(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    Query(p): Query<AfterParams>,
+) -> ApiResult<Json<Vec<HistoryOut>>> {
     let (after, limit) = p.resolve()?;
-    let entries = state.app.ticket_history(&auth.actor, id, after, limit).await?;
+    let entries = state
+        .app
+        .ticket_history(&auth.actor, id, after, limit)
+        .await?;
     Ok(Json(entries.into_iter().map(HistoryOut::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/merge", tag = "tickets", params(("id" = i64, Path, description = "The duplicate ticket")), request_body = MergeRequest,
     responses((status = 200, description = "The target ticket", body = TicketOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Merges this ticket into `target`.
-pub async fn merge(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<MergeRequest>) -> ApiResult<Json<TicketOut>> {
-    let view = state.app.merge_tickets(&Ctx::api(auth.actor), id, body.value.target).await?;
+pub async fn merge(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<MergeRequest>,
+) -> ApiResult<Json<TicketOut>> {
+    let view = state
+        .app
+        .merge_tickets(&Ctx::api(auth.actor), id, body.value.target)
+        .await?;
     Ok(Json(view.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/links", tag = "tickets", params(("id" = i64, Path, description = "Ticket number")),
     responses((status = 200, body = [LinkOut]), (status = 401), (status = 404)))]
 /// The links of a ticket.
-pub async fn links(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<Vec<LinkOut>>> {
+pub async fn links(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<LinkOut>>> {
     let links = state.app.ticket_links(&auth.actor, id).await?;
     Ok(Json(links.into_iter().map(LinkOut::from).collect()))
 }
@@ -527,8 +631,21 @@ pub async fn links(State(state): State<AppState>, Auth(auth): Auth, Path(id): Pa
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/links", tag = "tickets", params(("id" = i64, Path, description = "Ticket number")), request_body = LinkRequest,
     responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 422)))]
 /// Links this ticket to another.
-pub async fn add_link(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<LinkRequest>) -> ApiResult<StatusCode> {
-    state.app.link_tickets(&Ctx::api(auth.actor), id, body.value.other, &body.value.kind).await?;
+pub async fn add_link(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<LinkRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .link_tickets(
+            &Ctx::api(auth.actor),
+            id,
+            body.value.other,
+            &body.value.kind,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -536,8 +653,15 @@ pub async fn add_link(State(state): State<AppState>, Auth(auth): Auth, Path(id):
     params(("id" = i64, Path, description = "Ticket number"), ("kind" = String, Path, description = "Link kind"), ("other" = i64, Path, description = "Linked ticket")),
     responses((status = 204), (status = 401), (status = 403), (status = 404)))]
 /// Removes a link.
-pub async fn remove_link(State(state): State<AppState>, Auth(auth): Auth, Path((id, kind, other)): Path<(i64, String, i64)>) -> ApiResult<StatusCode> {
-    state.app.unlink_tickets(&Ctx::api(auth.actor), id, other, &kind).await?;
+pub async fn remove_link(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path((id, kind, other)): Path<(i64, String, i64)>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .unlink_tickets(&Ctx::api(auth.actor), id, other, &kind)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -545,7 +669,17 @@ pub async fn remove_link(State(state): State<AppState>, Auth(auth): Auth, Path((
     params(("id" = i64, Path, description = "Ticket number"), ("macro_id" = i64, Path, description = "Macro")),
     responses((status = 200, body = MacroApplied), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Applies a macro: its text and its field changes in one step.
-pub async fn apply_macro(State(state): State<AppState>, Auth(auth): Auth, Path((id, macro_id)): Path<(i64, i64)>) -> ApiResult<Json<MacroApplied>> {
-    let (ticket, message) = state.app.apply_macro(&Ctx::api(auth.actor), id, macro_id).await?;
-    Ok(Json(MacroApplied { ticket: ticket.into(), message: message.into() }))
+pub async fn apply_macro(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path((id, macro_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<MacroApplied>> {
+    let (ticket, message) = state
+        .app
+        .apply_macro(&Ctx::api(auth.actor), id, macro_id)
+        .await?;
+    Ok(Json(MacroApplied {
+        ticket: ticket.into(),
+        message: message.into(),
+    }))
 }

@@ -1,8 +1,8 @@
 //! `/api/v1/users`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use triage_app::directory::{NewUser, UserChanges};
 use triage_app::rows::UserRow;
@@ -79,37 +79,82 @@ pub struct UserListParams {
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "people", params(UserListParams), responses((status = 200, body = [UserOut]), (status = 401), (status = 403)))]
 /// Lists users (staff).
-pub async fn list_users(State(state): State<AppState>, Auth(auth): Auth, Query(p): Query<UserListParams>) -> ApiResult<Json<Vec<UserOut>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Query(p): Query<UserListParams>,
+) -> ApiResult<Json<Vec<UserOut>>> {
     let limit = p.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(crate::error::ApiError::validation("limit", "limit: must be between 1 and 500"));
+        return Err(crate::error::ApiError::validation(
+            "limit",
+            "limit: must be between 1 and 500",
+        ));
     }
-    let users = state.app.list_users(&auth.actor, p.role.as_deref(), p.after.unwrap_or(0), limit).await?;
+    let users = state
+        .app
+        .list_users(&auth.actor, p.role.as_deref(), p.after.unwrap_or(0), limit)
+        .await?;
     Ok(Json(users.into_iter().map(UserOut::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "people", request_body = CreateUser, responses((status = 201, body = UserOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
 /// Creates a user (admins; agents may create customers).
-pub async fn create_user(State(state): State<AppState>, Auth(auth): Auth, body: JsonBody<CreateUser>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
     let b = body.value;
     let user = state
         .app
-        .create_user(&auth.actor, NewUser { email: b.email, name: b.name, role: b.role, password: b.password, organization_id: b.organization_id })
+        .create_user(
+            &auth.actor,
+            NewUser {
+                email: b.email,
+                name: b.name,
+                role: b.role,
+                password: b.password,
+                organization_id: b.organization_id,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "people", params(("id" = i64, Path, description = "User id")), responses((status = 200, body = UserOut), (status = 401), (status = 403), (status = 404)))]
 /// One user (staff, or oneself).
-pub async fn get_user(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>) -> ApiResult<Json<UserOut>> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserOut>> {
     Ok(Json(state.app.get_user(&auth.actor, id).await?.into()))
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "people", params(("id" = i64, Path, description = "User id")), request_body = UpdateUser,
     responses((status = 200, body = UserOut), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
 /// Changes a user (admins; anyone their own name and password).
-pub async fn update_user(State(state): State<AppState>, Auth(auth): Auth, Path(id): Path<i64>, body: JsonBody<UpdateUser>) -> ApiResult<Json<UserOut>> {
+pub async fn update_user(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<i64>,
+    body: JsonBody<UpdateUser>,
+) -> ApiResult<Json<UserOut>> {
     let b = body.value;
-    let changes = UserChanges { name: b.name, email: b.email, role: b.role, password: b.password, organization_id: b.organization_id, active: b.active };
-    Ok(Json(state.app.update_user(&auth.actor, id, changes).await?.into()))
+    let changes = UserChanges {
+        name: b.name,
+        email: b.email,
+        role: b.role,
+        password: b.password,
+        organization_id: b.organization_id,
+        active: b.active,
+    };
+    Ok(Json(
+        state
+            .app
+            .update_user(&auth.actor, id, changes)
+            .await?
+            .into(),
+    ))
 }

@@ -1,8 +1,9 @@
 //! Sessions, API tokens and idempotency records.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 
 use super::Repos;
@@ -33,7 +34,9 @@ impl<C: ConnectionTrait> Repos<'_, C> {
 
     /// Ends a session.
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
-        session::Entity::delete_by_id(id_hash).exec(self.conn).await?;
+        session::Entity::delete_by_id(id_hash)
+            .exec(self.conn)
+            .await?;
         Ok(())
     }
 
@@ -86,7 +89,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
 
     /// Saves every column of an existing token (revocation, last use).
     pub async fn update_token(&self, row: ApiTokenRow) -> Result<ApiTokenRow, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.conn).await?)
+        Ok(row
+            .into_active_model()
+            .reset_all()
+            .update(self.conn)
+            .await?)
     }
 
     /// The stored response for `(user_id, key)`, if any.

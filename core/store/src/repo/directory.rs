@@ -1,17 +1,15 @@
 //! People and configuration: users, organizations, groups, statuses, custom fields, macros.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::Repos;
-use crate::entity::{
-    canned_macro, custom_field, group, group_member, organization, status, user,
-};
-use crate::{
-    CustomFieldRow, GroupRow, MacroRow, OrganizationRow, StatusRow, StoreError, UserRow,
-};
+use crate::entity::{canned_macro, custom_field, group, group_member, organization, status, user};
+use crate::{CustomFieldRow, GroupRow, MacroRow, OrganizationRow, StatusRow, StoreError, UserRow};
 
 impl<C: ConnectionTrait> Repos<'_, C> {
     // ---- users ----
@@ -70,7 +68,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         if let Some(role) = role {
             q = q.filter(user::Column::Role.eq(role));
         }
-        Ok(q.order_by_asc(user::Column::Id).limit(limit).all(self.conn).await?)
+        Ok(q.order_by_asc(user::Column::Id)
+            .limit(limit)
+            .all(self.conn)
+            .await?)
     }
 
     /// Whether any active admin exists.
@@ -86,7 +87,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     // ---- organizations ----
 
     /// Inserts an organization and returns it with its id.
-    pub async fn insert_organization(&self, row: OrganizationRow) -> Result<OrganizationRow, StoreError> {
+    pub async fn insert_organization(
+        &self,
+        row: OrganizationRow,
+    ) -> Result<OrganizationRow, StoreError> {
         let mut active = row.into_active_model();
         active.id = NotSet;
         active
@@ -96,7 +100,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Saves every column of an existing organization.
-    pub async fn update_organization(&self, row: OrganizationRow) -> Result<OrganizationRow, StoreError> {
+    pub async fn update_organization(
+        &self,
+        row: OrganizationRow,
+    ) -> Result<OrganizationRow, StoreError> {
         row.into_active_model()
             .reset_all()
             .update(self.conn)
@@ -176,7 +183,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Replaces a group's members.
-    pub async fn set_group_members(&self, group_id: i64, user_ids: &[i64]) -> Result<(), StoreError> {
+    pub async fn set_group_members(
+        &self,
+        group_id: i64,
+        user_ids: &[i64],
+    ) -> Result<(), StoreError> {
         group_member::Entity::delete_many()
             .filter(group_member::Column::GroupId.eq(group_id))
             .exec(self.conn)
@@ -236,7 +247,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Inserts a custom field definition and returns it with its id.
-    pub async fn insert_custom_field(&self, row: CustomFieldRow) -> Result<CustomFieldRow, StoreError> {
+    pub async fn insert_custom_field(
+        &self,
+        row: CustomFieldRow,
+    ) -> Result<CustomFieldRow, StoreError> {
         let mut active = row.into_active_model();
         active.id = NotSet;
         active
@@ -246,8 +260,15 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Saves every column of an existing custom field definition.
-    pub async fn update_custom_field(&self, row: CustomFieldRow) -> Result<CustomFieldRow, StoreError> {
-        Ok(row.into_active_model().reset_all().update(self.conn).await?)
+    pub async fn update_custom_field(
+        &self,
+        row: CustomFieldRow,
+    ) -> Result<CustomFieldRow, StoreError> {
+        Ok(row
+            .into_active_model()
+            .reset_all()
+            .update(self.conn)
+            .await?)
     }
 
     // ---- macros ----

@@ -1,8 +1,8 @@
 //! The event log: appended in each command's transaction, followed by consumers.
 
 use sea_orm::{
-    ActiveValue::{NotSet, Set}, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Repos;
@@ -36,7 +36,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             depth: Set(event.depth),
             created_at: Set(event.created_at),
         };
-        Ok(event::Entity::insert(row).exec(self.conn).await?.last_insert_id)
+        Ok(event::Entity::insert(row)
+            .exec(self.conn)
+            .await?
+            .last_insert_id)
     }
 
     /// A ticket's history, oldest first.
@@ -56,7 +59,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Up to `limit` events after `position`, in log order.
-    pub async fn events_after(&self, position: i64, limit: u64) -> Result<Vec<EventRow>, StoreError> {
+    pub async fn events_after(
+        &self,
+        position: i64,
+        limit: u64,
+    ) -> Result<Vec<EventRow>, StoreError> {
         Ok(event::Entity::find()
             .filter(event::Column::Id.gt(position))
             .order_by_asc(event::Column::Id)

@@ -1,8 +1,10 @@
 //! Messages, attachments and links between tickets.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::{NotSet, Set}, ColumnTrait, Condition, ConnectionTrait,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::Repos;
@@ -40,7 +42,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         if !include_notes {
             q = q.filter(message::Column::Public.eq(true));
         }
-        Ok(q.order_by_asc(message::Column::Id).limit(limit).all(self.conn).await?)
+        Ok(q.order_by_asc(message::Column::Id)
+            .limit(limit)
+            .all(self.conn)
+            .await?)
     }
 
     /// The newest message of a ticket.
@@ -55,12 +60,18 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     /// Moves every message and attachment of `from` onto `to` (merge).
     pub async fn move_messages(&self, from: i64, to: i64) -> Result<(), StoreError> {
         message::Entity::update_many()
-            .col_expr(message::Column::TicketId, sea_orm::sea_query::Expr::value(to))
+            .col_expr(
+                message::Column::TicketId,
+                sea_orm::sea_query::Expr::value(to),
+            )
             .filter(message::Column::TicketId.eq(from))
             .exec(self.conn)
             .await?;
         attachment::Entity::update_many()
-            .col_expr(attachment::Column::TicketId, sea_orm::sea_query::Expr::value(to))
+            .col_expr(
+                attachment::Column::TicketId,
+                sea_orm::sea_query::Expr::value(to),
+            )
             .filter(attachment::Column::TicketId.eq(from))
             .exec(self.conn)
             .await?;
@@ -80,7 +91,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// The attachments of the given messages.
-    pub async fn message_attachments(&self, message_ids: &[i64]) -> Result<Vec<AttachmentRow>, StoreError> {
+    pub async fn message_attachments(
+        &self,
+        message_ids: &[i64],
+    ) -> Result<Vec<AttachmentRow>, StoreError> {
         if message_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -103,10 +117,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
 
     /// Links a ticket to another; linking twice is a no-op. Returns whether it was new.
     pub async fn insert_link(&self, link: LinkRow) -> Result<bool, StoreError> {
-        let exists = ticket_link::Entity::find_by_id((link.ticket_id, link.other_id, link.kind.clone()))
-            .one(self.conn)
-            .await?
-            .is_some();
+        let exists =
+            ticket_link::Entity::find_by_id((link.ticket_id, link.other_id, link.kind.clone()))
+                .one(self.conn)
+                .await?
+                .is_some();
         if exists {
             return Ok(false);
         }
@@ -122,12 +137,19 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     }
 
     /// Removes a link; returns whether there was one.
-    pub async fn delete_link(&self, ticket_id: i64, other_id: i64, kind: &str) -> Result<bool, StoreError> {
-        Ok(ticket_link::Entity::delete_by_id((ticket_id, other_id, kind.to_string()))
-            .exec(self.conn)
-            .await?
-            .rows_affected
-            == 1)
+    pub async fn delete_link(
+        &self,
+        ticket_id: i64,
+        other_id: i64,
+        kind: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(
+            ticket_link::Entity::delete_by_id((ticket_id, other_id, kind.to_string()))
+                .exec(self.conn)
+                .await?
+                .rows_affected
+                == 1,
+        )
     }
 
     /// Every link from or to a ticket.

@@ -1,17 +1,21 @@
 //! Counters and server-wide settings.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, ColumnTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::Repos;
-use crate::entity::{checkpoint, counter, setting};
 use crate::StoreError;
+use crate::entity::{checkpoint, counter, setting};
 
 impl<C: ConnectionTrait> Repos<'_, C> {
     /// Creates the counter `name` at `start - 1` if it does not exist, so that its first
     /// [`Repos::next_value`] is `start`.
     pub async fn ensure_counter(&self, name: &str, start: i64) -> Result<(), StoreError> {
-        if counter::Entity::find_by_id(name).one(self.conn).await?.is_none() {
+        if counter::Entity::find_by_id(name)
+            .one(self.conn)
+            .await?
+            .is_none()
+        {
             let row = counter::ActiveModel {
                 name: Set(name.to_string()),
                 value: Set(start - 1),
@@ -33,7 +37,10 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     /// stays locked until commit, so two processes never get the same value.
     pub async fn next_value(&self, name: &str) -> Result<i64, StoreError> {
         let updated = counter::Entity::update_many()
-            .col_expr(counter::Column::Value, Expr::col(counter::Column::Value).add(1))
+            .col_expr(
+                counter::Column::Value,
+                Expr::col(counter::Column::Value).add(1),
+            )
             .filter(counter::Column::Name.eq(name))
             .exec(self.conn)
             .await?;

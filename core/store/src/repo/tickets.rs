@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use triage_domain::Visibility;
 
@@ -116,7 +116,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
 
     /// Saves every column of a ticket if its stored version is still `expected_version`;
     /// returns whether it was saved.
-    pub async fn save_ticket(&self, row: TicketRow, expected_version: i64) -> Result<bool, StoreError> {
+    pub async fn save_ticket(
+        &self,
+        row: TicketRow,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
         let id = row.id;
         let active = row.into_active_model().reset_all();
         let result = ticket::Entity::update_many()

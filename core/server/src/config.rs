@@ -141,6 +141,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("triage.toml", "max_attachment_mb = 5\nsession_hours = 1")?;

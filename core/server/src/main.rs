@@ -182,10 +182,8 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             } else {
                 None
             };
-            if role == "admin" || role == "agent" {
-                if password.is_none() {
-                    bail!("staff users need a password: pass --password-stdin");
-                }
+            if (role == "admin" || role == "agent") && password.is_none() {
+                bail!("staff users need a password: pass --password-stdin");
             }
             let user = app
                 .create_user(

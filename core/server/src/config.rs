@@ -86,10 +86,13 @@ impl Config {
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file("triage.toml")),
         }
-        figment
-            .merge(Env::prefixed("TRIAGE_"))
-            .extract()
-            .map_err(Box::new)
+        // TRIAGE_CONFIG, TRIAGE_LOG and TRIAGE_TEST_DATABASE_URL are read elsewhere.
+        let env = Env::prefixed("TRIAGE_").filter(|key| {
+            !["config", "log", "test_database_url"]
+                .iter()
+                .any(|other| key.as_str().eq_ignore_ascii_case(other))
+        });
+        figment.merge(env).extract().map_err(Box::new)
     }
 
     /// The database URL in force.
@@ -146,6 +149,8 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("triage.toml", "max_attachment_mb = 5\nsession_hours = 1")?;
             jail.set_env("TRIAGE_SESSION_HOURS", "2");
+            jail.set_env("TRIAGE_LOG", "debug");
+            jail.set_env("TRIAGE_TEST_DATABASE_URL", "postgres://elsewhere/test");
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.max_attachment_mb, 5);
             assert_eq!(c.session_hours, 2);

@@ -11,10 +11,17 @@ pub const TEST_DATABASE_ENV: &str = "TRIAGE_TEST_DATABASE_URL";
 /// database on that PostgreSQL server (test databases older than a day are dropped on the
 /// way); otherwise a SQLite file in `dir`.
 pub async fn test_database_url(dir: &std::path::Path) -> Result<String, StoreError> {
-    let Ok(base) = std::env::var(TEST_DATABASE_ENV) else {
-        return Ok(format!("sqlite://{}", dir.join("triage.db").display()));
-    };
-    let admin = Database::connect(base.as_str()).await?;
+    match std::env::var(TEST_DATABASE_ENV) {
+        Ok(base) => fresh_postgres_database(&base).await,
+        Err(_) => Ok(format!("sqlite://{}", dir.join("triage.db").display())),
+    }
+}
+
+/// Creates a new empty database on the PostgreSQL server of `base` (a URL naming any
+/// database there) and returns its URL. Databases made this way more than a day ago are
+/// dropped on the way.
+pub async fn fresh_postgres_database(base: &str) -> Result<String, StoreError> {
+    let admin = Database::connect(base).await?;
     let now = chrono::Utc::now().timestamp();
     let stale: Vec<String> = admin
         .query_all(sea_orm::Statement::from_string(

@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::repo::events::{NewEvent, insert_events};
 use crate::{Backend, Repos, StoreError};
 
 /// The most commands committed in one transaction.
@@ -25,12 +26,15 @@ const EVENT_LOG_LOCK: i64 = 0x7472_6961_6765; // "triage"
 pub struct Tx {
     txn: DatabaseTransaction,
     backend: Backend,
+    events: std::sync::Mutex<Vec<NewEvent>>,
 }
 
 impl Tx {
     /// Repositories bound to this transaction.
     pub fn repos(&self) -> Repos<'_, DatabaseTransaction> {
-        Repos::new(&self.txn, self.backend)
+        let mut repos = Repos::new(&self.txn, self.backend);
+        repos.events = Some(&self.events);
+        repos
     }
 }
 
@@ -159,6 +163,7 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
         }
     };
     let mut done: Vec<(Box<dyn Completion>, Option<String>)> = Vec::with_capacity(jobs.len());
+    let mut batch_events = Vec::new();
     for job in jobs {
         let savepoint = match outer.begin().await {
             Ok(sp) => sp,
@@ -171,6 +176,7 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
         let tx = Tx {
             txn: savepoint,
             backend,
+            events: std::sync::Mutex::new(Vec::new()),
         };
         let outcome = AssertUnwindSafe(job(&tx)).catch_unwind().await;
         match outcome {
@@ -181,6 +187,11 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
                     tx.txn.commit().await
                 };
                 let own_error = release.err().map(|e| e.to_string());
+                if !completion.failed() && own_error.is_none() {
+                    if let Ok(mut events) = tx.events.lock() {
+                        batch_events.append(&mut events);
+                    }
+                }
                 done.push((completion, own_error));
             }
             Err(_) => {
@@ -189,7 +200,10 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
             }
         }
     }
-    let committed = outer.commit().await.map_err(|e| e.to_string());
+    let committed = match insert_events(&outer, batch_events).await {
+        Ok(()) => outer.commit().await.map_err(|e| e.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
     if let Err(err) = &committed {
         tracing::error!(error = %err, "write batch commit failed");
     }

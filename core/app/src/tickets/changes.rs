@@ -438,6 +438,7 @@ impl App {
                             },
                             Vec::new(),
                             now,
+                            false,
                         )
                         .await?;
                         ticket = t;

@@ -123,7 +123,7 @@ pub(crate) async fn insert_ticket_row<C: Conn>(
     row.id = repos.next_value(TICKET_COUNTER).await?;
     repos.insert_ticket(row.clone()).await?;
     let tags = triage_store::repo::json_strings(&row.tags);
-    repos.set_ticket_tags(row.id, &tags).await?;
+    repos.insert_ticket_tags(row.id, &tags).await?;
     emit(
         repos,
         ctx,
@@ -192,6 +192,20 @@ impl App {
             (Some(r), _) => r.clone(),
             (None, _) => return Err(AppError::invalid("requester", "say whom the ticket is for")),
         };
+        // Reads that do not need the write transaction happen here, in parallel with other
+        // requests, so the single writer only writes. Statuses and fields are never deleted,
+        // so what is read here is still valid inside the transaction.
+        let reader = self.store.read();
+        let statuses = reader.list_statuses().await?;
+        let defs = App::active_field_defs(&reader).await?;
+        let known_requester = match &requester {
+            RequesterRef::Id(id) => Some(reader.user(*id).await?.filter(|u| u.active).ok_or_else(
+                || AppError::invalid("requester", format!("there is no active user {id}")),
+            )?),
+            RequesterRef::Email { email, .. } => {
+                reader.user_by_email(&text::normalize_email(email)?).await?
+            }
+        };
         let ctx = ctx.clone();
         let result = self
             .store
@@ -221,9 +235,10 @@ impl App {
                         return Ok((TicketView::new(ticket, &statuses)?, true));
                     }
                     let now = ctx.now();
-                    let statuses = repos.list_statuses().await?;
-                    let requester = resolve_requester(&repos, &requester, now).await?;
-                    let defs = App::active_field_defs(&repos).await?;
+                    let requester = match known_requester {
+                        Some(user) => user,
+                        None => resolve_requester(&repos, &requester, now).await?,
+                    };
                     let custom_fields = apply_values(&defs, &BTreeMap::new(), &new.custom_fields)?;
                     let new_status = builtin_status(&statuses, StatusCategory::New)?.clone();
                     let row = TicketRow {
@@ -261,6 +276,7 @@ impl App {
                         parts,
                         new.attachments,
                         now,
+                        true,
                     )
                     .await?;
                     ticket = saved;

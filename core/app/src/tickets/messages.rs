@@ -103,11 +103,14 @@ pub(crate) async fn insert_message<C: Conn>(
     parts: MessageParts,
     files: Vec<StoredFile>,
     now: i64,
+    ticket_is_new: bool,
 ) -> AppResult<(MessageView, TicketRow)> {
     let author_role = Role::parse(&author.role)?;
     let public = parts.public || author_role == Role::Customer;
+    let mut ticket_is_new = ticket_is_new;
     if category_of(statuses, ticket.status_id)? == StatusCategory::Closed {
         ticket = open_follow_up(repos, ctx, statuses, &ticket, now).await?;
+        ticket_is_new = true;
     }
     let html = parts.html.unwrap_or_else(|| text_to_html(&parts.text));
     let message = repos
@@ -186,7 +189,10 @@ pub(crate) async fn insert_message<C: Conn>(
         });
         ticket.first_response_at = Some(now);
     }
-    let ticket = if moved.is_empty() {
+    let ticket = if moved.is_empty() && ticket_is_new {
+        // Written in this same command: nothing to bump.
+        ticket
+    } else if moved.is_empty() {
         // The ticket was still touched: bump its version and time without a field event.
         let base = ticket.version;
         ticket.version += 1;
@@ -343,6 +349,7 @@ impl App {
                         parts,
                         new.attachments,
                         now,
+                        false,
                     )
                     .await?;
                     if let Some(status) = new.status {

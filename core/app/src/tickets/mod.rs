@@ -127,7 +127,7 @@ pub(crate) async fn emit<C: Conn>(
     kind: EventKind,
     data: Value,
     now: i64,
-) -> AppResult<i64> {
+) -> AppResult<()> {
     Ok(repos
         .append_event(NewEvent {
             ticket_id,

@@ -22,24 +22,46 @@ pub struct NewEvent {
     pub created_at: i64,
 }
 
+/// Writes events in log order, in multi-row inserts.
+pub(crate) async fn insert_events<C: ConnectionTrait>(
+    conn: &C,
+    events: Vec<NewEvent>,
+) -> Result<(), StoreError> {
+    let mut rows = events.into_iter().map(|event| event::ActiveModel {
+        id: NotSet,
+        ticket_id: Set(event.ticket_id),
+        kind: Set(event.kind),
+        actor_id: Set(event.actor_id),
+        via: Set(event.via),
+        via_name: Set(event.via_name),
+        data: Set(event.data),
+        depth: Set(event.depth),
+        created_at: Set(event.created_at),
+    });
+    loop {
+        let chunk: Vec<event::ActiveModel> = rows.by_ref().take(500).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        event::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+}
+
 impl<C: ConnectionTrait> Repos<'_, C> {
-    /// Appends an event and returns its position in the log.
-    pub async fn append_event(&self, event: NewEvent) -> Result<i64, StoreError> {
-        let row = event::ActiveModel {
-            id: NotSet,
-            ticket_id: Set(event.ticket_id),
-            kind: Set(event.kind),
-            actor_id: Set(event.actor_id),
-            via: Set(event.via),
-            via_name: Set(event.via_name),
-            data: Set(event.data),
-            depth: Set(event.depth),
-            created_at: Set(event.created_at),
-        };
-        Ok(event::Entity::insert(row)
-            .exec(self.conn)
-            .await?
-            .last_insert_id)
+    /// Appends an event. In a write job it is written with the rest of the batch, after
+    /// every job of the batch ran and before the commit, so the log's order is commit
+    /// order and a failed job leaves no event behind.
+    pub async fn append_event(&self, event: NewEvent) -> Result<(), StoreError> {
+        if let Some(buffer) = self.events {
+            buffer
+                .lock()
+                .map_err(|_| StoreError::Corrupt("event buffer poisoned".into()))?
+                .push(event);
+            return Ok(());
+        }
+        insert_events(self.conn, vec![event]).await
     }
 
     /// A ticket's history, oldest first.

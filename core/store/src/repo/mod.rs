@@ -22,11 +22,17 @@ pub use tickets::{AssigneeFilter, Cursor, SortField, TicketFilter, TicketSort};
 pub struct Repos<'a, C> {
     pub(crate) conn: &'a C,
     pub(crate) backend: Backend,
+    /// In a write job: where appended events wait for the batch to write them together.
+    pub(crate) events: Option<&'a std::sync::Mutex<Vec<events::NewEvent>>>,
 }
 
 impl<'a, C: ConnectionTrait> Repos<'a, C> {
     pub(crate) fn new(conn: &'a C, backend: Backend) -> Self {
-        Repos { conn, backend }
+        Repos {
+            conn,
+            backend,
+            events: None,
+        }
     }
 
     /// Which database these repositories talk to.

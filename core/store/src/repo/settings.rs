@@ -1,7 +1,7 @@
 //! Counters and server-wide settings.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 use super::Repos;
 use crate::StoreError;
@@ -36,22 +36,22 @@ impl<C: ConnectionTrait> Repos<'_, C> {
     /// Advances the counter `name` and returns its new value. Inside a transaction the row
     /// stays locked until commit, so two processes never get the same value.
     pub async fn next_value(&self, name: &str) -> Result<i64, StoreError> {
-        let updated = counter::Entity::update_many()
-            .col_expr(
+        let update = sea_orm::sea_query::Query::update()
+            .table(counter::Entity)
+            .value(
                 counter::Column::Value,
                 Expr::col(counter::Column::Value).add(1),
             )
-            .filter(counter::Column::Name.eq(name))
-            .exec(self.conn)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(StoreError::Corrupt(format!("counter {name} is missing")));
-        }
-        counter::Entity::find_by_id(name)
-            .one(self.conn)
+            .and_where(Expr::col(counter::Column::Name).eq(name))
+            .returning_col(counter::Column::Value)
+            .to_owned();
+        let statement = self.conn.get_database_backend().build(&update);
+        let row = self
+            .conn
+            .query_one(statement)
             .await?
-            .map(|c| c.value)
-            .ok_or_else(|| StoreError::Corrupt(format!("counter {name} is missing")))
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {name} is missing")))?;
+        Ok(row.try_get::<i64>("", "value")?)
     }
 
     /// A server-wide setting.

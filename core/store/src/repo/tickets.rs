@@ -148,6 +148,24 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .await?)
     }
 
+    /// Adds tag rows to a ticket that has none yet.
+    pub async fn insert_ticket_tags(
+        &self,
+        ticket_id: i64,
+        tags: &[String],
+    ) -> Result<(), StoreError> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        ticket_tag::Entity::insert_many(tags.iter().map(|tag| ticket_tag::ActiveModel {
+            ticket_id: Set(ticket_id),
+            tag: Set(tag.clone()),
+        }))
+        .exec_without_returning(self.conn)
+        .await?;
+        Ok(())
+    }
+
     /// Replaces the tag rows of a ticket.
     pub async fn set_ticket_tags(&self, ticket_id: i64, tags: &[String]) -> Result<(), StoreError> {
         ticket_tag::Entity::delete_many()

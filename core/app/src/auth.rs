@@ -191,14 +191,11 @@ impl App {
             .await?
             .filter(|s| s.expires_at > now_millis())
             .ok_or_else(unauthenticated)?;
-        let user = self
-            .store
-            .read()
-            .user(session.user_id)
+        let (user, actor) = self
+            .cached_actor(session.user_id)
             .await?
-            .filter(|u| u.active)
+            .filter(|(u, _)| u.active)
             .ok_or_else(unauthenticated)?;
-        let actor = self.actor_for(&user).await?;
         Ok(Authenticated {
             actor,
             user,
@@ -216,12 +213,10 @@ impl App {
             .await?
             .filter(|t| t.revoked_at.is_none())
             .ok_or_else(refused)?;
-        let user = self
-            .store
-            .read()
-            .user(row.user_id)
+        let (user, actor) = self
+            .cached_actor(row.user_id)
             .await?
-            .filter(|u| u.active)
+            .filter(|(u, _)| u.active)
             .ok_or_else(refused)?;
         let now = now_millis();
         // Record use at most once a minute, so reads stay reads.
@@ -235,7 +230,6 @@ impl App {
                 })
                 .await;
         }
-        let actor = self.actor_for(&user).await?;
         Ok(Authenticated {
             actor,
             user,

@@ -225,7 +225,8 @@ impl App {
             .map(|n| text::validate_name("name", n))
             .transpose()?;
         let role = changes.role.as_deref().map(Role::parse).transpose()?;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -266,7 +267,9 @@ impl App {
                     Ok(repos.update_user(user).await?)
                 })
             })
-            .await
+            .await;
+        self.forget_actors();
+        result
     }
 
     /// A user, for staff or the user themself.
@@ -355,7 +358,8 @@ impl App {
             .map(|n| text::validate_name("name", n))
             .transpose()?;
         let domains = input.domains.map(normalize_domains).transpose()?;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -375,7 +379,9 @@ impl App {
                     Ok(repos.update_organization(row).await?)
                 })
             })
-            .await
+            .await;
+        self.forget_actors();
+        result
     }
 
     /// An organization (staff, or its own members).
@@ -413,7 +419,8 @@ impl App {
             created_at: now_millis(),
         };
         let members = input.member_ids.unwrap_or_default();
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -423,7 +430,9 @@ impl App {
                     Ok((row, members))
                 })
             })
-            .await
+            .await;
+        self.forget_actors();
+        result
     }
 
     /// Changes a group or replaces its members (admins).
@@ -439,7 +448,8 @@ impl App {
             .as_deref()
             .map(|n| text::validate_name("name", n))
             .transpose()?;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -462,7 +472,9 @@ impl App {
                     Ok((row, members))
                 })
             })
-            .await
+            .await;
+        self.forget_actors();
+        result
     }
 
     /// A group and its members (staff).
@@ -486,7 +498,7 @@ impl App {
 
     /// Every status (anyone signed in: customers see status names on their tickets).
     pub async fn list_statuses(&self) -> AppResult<Vec<StatusRow>> {
-        Ok(self.store.read().list_statuses().await?)
+        Ok(self.config_snapshot().await?.statuses.clone())
     }
 
     /// Adds a status in one of the fixed categories (admins).
@@ -502,7 +514,8 @@ impl App {
             position: input.position.unwrap_or(1000),
             active: input.active.unwrap_or(true),
         };
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -520,7 +533,9 @@ impl App {
                     Ok(repos.insert_status(row).await?)
                 })
             })
-            .await
+            .await;
+        self.forget_config();
+        result
     }
 
     /// Renames, reorders or (de)activates a status; its category never changes (admins).
@@ -536,7 +551,8 @@ impl App {
             .as_deref()
             .map(|n| text::validate_name("name", n))
             .transpose()?;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -580,14 +596,16 @@ impl App {
                     Ok(repos.update_status(row).await?)
                 })
             })
-            .await
+            .await;
+        self.forget_config();
+        result
     }
 
     // ---- custom fields ----
 
     /// Every custom field definition.
     pub async fn list_custom_fields(&self) -> AppResult<Vec<CustomFieldRow>> {
-        Ok(self.store.read().list_custom_fields().await?)
+        Ok(self.config_snapshot().await?.fields.clone())
     }
 
     /// Defines a custom field (admins).
@@ -617,13 +635,16 @@ impl App {
             position: input.position.unwrap_or(1000),
             created_at: now_millis(),
         };
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(
                     async move { Ok::<_, AppError>(tx.repos().insert_custom_field(row).await?) },
                 )
             })
-            .await
+            .await;
+        self.forget_config();
+        result
     }
 
     /// Changes a custom field's label, options, required flag, order or activity; its key
@@ -635,7 +656,8 @@ impl App {
         input: CustomFieldInput,
     ) -> AppResult<CustomFieldRow> {
         actor.require_admin()?;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
@@ -672,7 +694,9 @@ impl App {
                     Ok(repos.update_custom_field(row).await?)
                 })
             })
-            .await
+            .await;
+        self.forget_config();
+        result
     }
 
     /// The active custom field definitions, as the domain validates them.

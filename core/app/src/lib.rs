@@ -8,6 +8,7 @@
 
 pub mod attachments;
 pub mod auth;
+mod cache;
 pub mod consumer;
 pub mod demo;
 pub mod directory;
@@ -71,6 +72,7 @@ pub struct App {
     pub(crate) store: Store,
     pub(crate) config: Arc<AppConfig>,
     events: Arc<Notify>,
+    cache: Arc<cache::Cache>,
 }
 
 /// Who is acting, and through what.
@@ -125,6 +127,7 @@ impl App {
             store,
             config: Arc::new(config),
             events: Arc::new(Notify::new()),
+            cache: Arc::default(),
         };
         app.seed().await?;
         Ok(app)

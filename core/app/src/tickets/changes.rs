@@ -270,13 +270,14 @@ impl App {
         expected_version: Option<i64>,
     ) -> AppResult<TicketView> {
         ctx.actor.require_staff()?;
+        let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let view = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let statuses = repos.list_statuses().await?;
+                    let statuses = config.statuses.clone();
                     let mut ticket = load_visible(&repos, &ctx.actor, id).await?;
                     if let Some(expected) = expected_version
                         && expected != ticket.version
@@ -378,13 +379,14 @@ impl App {
         macro_id: i64,
     ) -> AppResult<(TicketView, super::MessageView)> {
         ctx.actor.require_staff()?;
+        let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let result = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let statuses = repos.list_statuses().await?;
+                    let statuses = config.statuses.clone();
                     let canned = repos
                         .macro_by_id(macro_id)
                         .await?

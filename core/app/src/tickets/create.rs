@@ -196,8 +196,9 @@ impl App {
         // requests, so the single writer only writes. Statuses and fields are never deleted,
         // so what is read here is still valid inside the transaction.
         let reader = self.store.read();
-        let statuses = reader.list_statuses().await?;
-        let defs = App::active_field_defs(&reader).await?;
+        let config = self.config_snapshot().await?;
+        let statuses = config.statuses.clone();
+        let defs = config.active_defs.clone();
         let known_requester = match &requester {
             RequesterRef::Id(id) => Some(reader.user(*id).await?.filter(|u| u.active).ok_or_else(
                 || AppError::invalid("requester", format!("there is no active user {id}")),

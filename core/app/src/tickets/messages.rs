@@ -321,13 +321,14 @@ impl App {
         let mut parts =
             MessageParts::from_bodies(new.body_text, new.body_html, &channel, new.metadata)?;
         parts.public = new.public || !ctx.actor.is_staff();
+        let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let result = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let statuses = repos.list_statuses().await?;
+                    let statuses = config.statuses.clone();
                     let ticket = load_visible(&repos, &ctx.actor, id).await?;
                     if ticket.merged_into.is_some() {
                         return Err(AppError::Conflict(format!(

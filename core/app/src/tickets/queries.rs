@@ -58,7 +58,7 @@ impl App {
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {
         let repos = self.store.read();
         let ticket = load_visible(&repos, actor, id).await?;
-        TicketView::new(ticket, &repos.list_statuses().await?)
+        TicketView::new(ticket, &self.config_snapshot().await?.statuses)
     }
 
     /// A page of the tickets the actor may see that match the query.
@@ -68,12 +68,13 @@ impl App {
         query: ListQuery,
     ) -> AppResult<Page<TicketView>> {
         let repos = self.store.read();
-        let statuses = repos.list_statuses().await?;
+        let config = self.config_snapshot().await?;
+        let statuses = &config.statuses;
         let mut filter = TicketFilter::default();
         for name in &query.status {
             filter
                 .status_ids
-                .push(super::find_status(&statuses, name)?.id);
+                .push(super::find_status(statuses, name)?.id);
         }
         for c in &query.category {
             let c = StatusCategory::parse(c)?;
@@ -145,7 +146,7 @@ impl App {
         };
         let items = rows
             .into_iter()
-            .map(|t| TicketView::new(t, &statuses))
+            .map(|t| TicketView::new(t, statuses))
             .collect::<AppResult<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
     }

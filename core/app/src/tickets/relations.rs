@@ -27,13 +27,14 @@ impl App {
                 "a ticket cannot be merged into itself",
             ));
         }
+        let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let view = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
-                    let statuses = repos.list_statuses().await?;
+                    let statuses = config.statuses.clone();
                     let from = load_visible(&repos, &ctx.actor, source).await?;
                     let into = load_visible(&repos, &ctx.actor, target).await?;
                     for t in [&from, &into] {

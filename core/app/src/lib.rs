@@ -38,7 +38,7 @@ pub use triage_store::{Backend, StoreError};
 
 /// The first ticket number.
 pub const FIRST_TICKET_NUMBER: i64 = 1001;
-pub(crate) const TICKET_COUNTER: &str = "ticket_number";
+pub(crate) use triage_store::TICKET_COUNTER;
 
 /// What the application needs to start.
 #[derive(Debug, Clone)]

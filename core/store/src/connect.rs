@@ -121,7 +121,18 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: for<'a> FnOnce(&'a Tx) -> futures::future::BoxFuture<'a, Result<T, E>> + Send + 'static,
     {
-        self.writer.run(job).await
+        self.writer.run(0, job).await
+    }
+
+    /// Like [`Store::write`], for a job that creates `tickets` tickets: the batch reserves
+    /// their numbers in one step instead of one counter update per ticket.
+    pub async fn write_creating<T, E, F>(&self, tickets: u32, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(&'a Tx) -> futures::future::BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        self.writer.run(tickets, job).await
     }
 
     /// Checks that the database answers.

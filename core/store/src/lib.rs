@@ -37,6 +37,9 @@ pub use entity::status::Model as StatusRow;
 pub use entity::ticket::Model as TicketRow;
 pub use entity::user::Model as UserRow;
 
+/// The counter that numbers tickets.
+pub const TICKET_COUNTER: &str = "ticket_number";
+
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()

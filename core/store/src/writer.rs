@@ -6,14 +6,17 @@
 //! after it does any caller hear that its command succeeded.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::entity::counter;
 use crate::repo::events::{NewEvent, insert_events};
-use crate::{Backend, Repos, StoreError};
+use crate::{Backend, Repos, StoreError, TICKET_COUNTER};
 
 /// The most commands committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -24,18 +27,32 @@ const EVENT_LOG_LOCK: i64 = 0x7472_6961_6765; // "triage"
 /// A transaction (one command's savepoint inside the batch) handed to a write job.
 #[derive(Debug)]
 pub struct Tx {
-    txn: DatabaseTransaction,
+    txn: Arc<DatabaseTransaction>,
     backend: Backend,
     events: std::sync::Mutex<Vec<NewEvent>>,
+    numbers: Arc<std::sync::Mutex<NumberBlock>>,
 }
 
 impl Tx {
     /// Repositories bound to this transaction.
     pub fn repos(&self) -> Repos<'_, DatabaseTransaction> {
-        let mut repos = Repos::new(&self.txn, self.backend);
+        let mut repos = Repos::new(self.txn.as_ref(), self.backend);
         repos.events = Some(&self.events);
+        repos.numbers = Some(&self.numbers);
         repos
     }
+}
+
+/// Ticket numbers the batch reserved in one step for the jobs that said they would
+/// create tickets. A job that needs more advances the counter row itself.
+#[derive(Debug, Default)]
+pub(crate) struct NumberBlock {
+    /// The next number to hand out.
+    pub next: i64,
+    /// The last reserved number.
+    pub last: i64,
+    /// Whether a job advanced the counter row past the block.
+    pub overflowed: bool,
 }
 
 trait Completion: Send {
@@ -67,7 +84,7 @@ impl<T: Send, E: From<StoreError> + Send> Completion for Done<T, E> {
 type WriteJob = Box<dyn for<'a> FnOnce(&'a Tx) -> BoxFuture<'a, Box<dyn Completion>> + Send>;
 
 enum Msg {
-    Job(WriteJob),
+    Job(WriteJob, u32),
     Stop(oneshot::Sender<()>),
 }
 
@@ -80,7 +97,7 @@ pub(crate) struct Writer {
 impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Msg::Job(_) => "Job",
+            Msg::Job(..) => "Job",
             Msg::Stop(_) => "Stop",
         })
     }
@@ -93,7 +110,7 @@ impl Writer {
         Writer { tx }
     }
 
-    pub(crate) async fn run<T, E, F>(&self, job: F) -> Result<T, E>
+    pub(crate) async fn run<T, E, F>(&self, tickets: u32, job: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -108,7 +125,7 @@ impl Writer {
             .boxed()
         });
         self.tx
-            .send(Msg::Job(job))
+            .send(Msg::Job(job, tickets))
             .await
             .map_err(|_| E::from(StoreError::WriterStopped))?;
         receive
@@ -129,19 +146,26 @@ async fn run_writer(db: DatabaseConnection, backend: Backend, mut rx: mpsc::Rece
     while stop.is_none() {
         let Some(first) = rx.recv().await else { break };
         let mut jobs = Vec::new();
+        let mut tickets = 0;
         match first {
-            Msg::Job(job) => jobs.push(job),
+            Msg::Job(job, n) => {
+                jobs.push(job);
+                tickets += n;
+            }
             Msg::Stop(reply) => stop = Some(reply),
         }
         while stop.is_none() && jobs.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(Msg::Job(job)) => jobs.push(job),
+                Ok(Msg::Job(job, n)) => {
+                    jobs.push(job);
+                    tickets += n;
+                }
                 Ok(Msg::Stop(reply)) => stop = Some(reply),
                 Err(_) => break,
             }
         }
         if !jobs.is_empty() {
-            commit_batch(&db, backend, jobs).await;
+            commit_batch(&db, backend, jobs, tickets).await;
         }
     }
     if let Some(reply) = stop {
@@ -149,9 +173,14 @@ async fn run_writer(db: DatabaseConnection, backend: Backend, mut rx: mpsc::Rece
     }
 }
 
-async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<WriteJob>) {
+async fn commit_batch(
+    db: &DatabaseConnection,
+    backend: Backend,
+    jobs: Vec<WriteJob>,
+    tickets: u32,
+) {
     let outer = match begin_batch(db, backend).await {
-        Ok(outer) => outer,
+        Ok(outer) => Arc::new(outer),
         Err(err) => {
             tracing::error!(error = %err, "cannot begin a write batch");
             // Without a transaction no job can run; they fail with the error.
@@ -162,47 +191,74 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
             return;
         }
     };
+    let numbers = Arc::new(std::sync::Mutex::new(NumberBlock::default()));
+    let mut broken: Option<String> = None;
+    if tickets > 0 {
+        match reserve_numbers(outer.as_ref(), tickets).await {
+            Ok(block) => {
+                if let Ok(mut n) = numbers.lock() {
+                    *n = block;
+                }
+            }
+            Err(err) => broken = Some(err.to_string()),
+        }
+    }
     let mut done: Vec<(Box<dyn Completion>, Option<String>)> = Vec::with_capacity(jobs.len());
     let mut batch_events = Vec::new();
+    // The statement that ends the previous job's savepoint rides along with the one that
+    // opens the next, so a job costs one round trip for its savepoint, not two.
+    let mut pending_end: Option<&'static str> = None;
     for job in jobs {
-        let savepoint = match outer.begin().await {
-            Ok(sp) => sp,
-            Err(err) => {
-                tracing::error!(error = %err, "cannot open a savepoint");
-                fail_unstarted(job, &err.to_string());
-                continue;
-            }
+        if broken.is_some() {
+            fail_unstarted(job, "the write batch failed");
+            continue;
+        }
+        let open = match pending_end.take() {
+            Some(end) => format!("{end}; SAVEPOINT job"),
+            None => "SAVEPOINT job".to_string(),
         };
+        if let Err(err) = outer.execute_unprepared(&open).await {
+            tracing::error!(error = %err, "cannot open a savepoint");
+            broken = Some(err.to_string());
+            fail_unstarted(job, "the write batch failed");
+            continue;
+        }
         let tx = Tx {
-            txn: savepoint,
+            txn: outer.clone(),
             backend,
             events: std::sync::Mutex::new(Vec::new()),
+            numbers: numbers.clone(),
         };
-        let outcome = AssertUnwindSafe(job(&tx)).catch_unwind().await;
-        match outcome {
+        match AssertUnwindSafe(job(&tx)).catch_unwind().await {
             Ok(completion) => {
-                let release = if completion.failed() {
-                    tx.txn.rollback().await
+                if completion.failed() {
+                    pending_end = Some(ROLLBACK_JOB);
                 } else {
-                    tx.txn.commit().await
-                };
-                let own_error = release.err().map(|e| e.to_string());
-                if !completion.failed() && own_error.is_none() {
+                    pending_end = Some(RELEASE_JOB);
                     if let Ok(mut events) = tx.events.lock() {
                         batch_events.append(&mut events);
                     }
                 }
-                done.push((completion, own_error));
+                done.push((completion, None));
             }
             Err(_) => {
                 tracing::error!("a write job panicked; its savepoint is rolled back");
-                let _ = tx.txn.rollback().await;
+                pending_end = Some(ROLLBACK_JOB);
             }
         }
     }
-    let committed = match insert_events(&outer, batch_events).await {
-        Ok(()) => outer.commit().await.map_err(|e| e.to_string()),
-        Err(err) => Err(err.to_string()),
+    let mut committed = match broken {
+        Some(err) => Err(err),
+        None => finish_batch(outer.as_ref(), pending_end, &numbers, batch_events).await,
+    };
+    committed = match (committed, Arc::try_unwrap(outer)) {
+        (Ok(()), Ok(outer)) => outer.commit().await.map_err(|e| e.to_string()),
+        (Ok(()), Err(_)) => Err("a write job kept its transaction".to_string()),
+        (Err(err), Ok(outer)) => {
+            let _ = outer.rollback().await;
+            Err(err)
+        }
+        (Err(err), Err(_)) => Err(err),
     };
     if let Err(err) = &committed {
         tracing::error!(error = %err, "write batch commit failed");
@@ -215,6 +271,68 @@ async fn commit_batch(db: &DatabaseConnection, backend: Backend, jobs: Vec<Write
         };
         completion.finish(outcome);
     }
+}
+
+const RELEASE_JOB: &str = "RELEASE SAVEPOINT job";
+const ROLLBACK_JOB: &str = "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job";
+
+/// Ends the last savepoint, gives back reserved numbers nobody took, and writes the
+/// batch's events.
+async fn finish_batch(
+    outer: &DatabaseTransaction,
+    pending_end: Option<&'static str>,
+    numbers: &std::sync::Mutex<NumberBlock>,
+    events: Vec<NewEvent>,
+) -> Result<(), String> {
+    if let Some(end) = pending_end {
+        outer
+            .execute_unprepared(end)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let unused = numbers
+        .lock()
+        .map(|n| (!n.overflowed && n.next <= n.last && n.last > 0).then_some(n.next - 1))
+        .unwrap_or(None);
+    if let Some(last_used) = unused {
+        let update = Query::update()
+            .table(counter::Entity)
+            .value(counter::Column::Value, last_used)
+            .and_where(Expr::col(counter::Column::Name).eq(TICKET_COUNTER))
+            .to_owned();
+        let statement = outer.get_database_backend().build(&update);
+        outer.execute(statement).await.map_err(|e| e.to_string())?;
+    }
+    insert_events(outer, events)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Reserves `count` ticket numbers for this batch.
+async fn reserve_numbers(
+    outer: &DatabaseTransaction,
+    count: u32,
+) -> Result<NumberBlock, StoreError> {
+    let update = Query::update()
+        .table(counter::Entity)
+        .value(
+            counter::Column::Value,
+            Expr::col(counter::Column::Value).add(i64::from(count)),
+        )
+        .and_where(Expr::col(counter::Column::Name).eq(TICKET_COUNTER))
+        .returning_col(counter::Column::Value)
+        .to_owned();
+    let statement = outer.get_database_backend().build(&update);
+    let row = outer
+        .query_one(statement)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("counter {TICKET_COUNTER} is missing")))?;
+    let last: i64 = row.try_get("", "value")?;
+    Ok(NumberBlock {
+        next: last - i64::from(count) + 1,
+        last,
+        overflowed: false,
+    })
 }
 
 async fn begin_batch(

@@ -110,5 +110,15 @@ async fn concurrent_creates_all_succeed_with_distinct_numbers_and_one_failure_fa
     assert_eq!(numbers.len(), 56);
     let listed = admin.get("/api/v1/tickets?limit=200").await?.expect(200)?;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(56));
+    // Numbers are never given twice, and no more are used up than creates were tried.
+    let next = admin.ticket(json!({"subject": "After the rush", "body": "x", "requester": {"email": "late@c.example"}})).await?;
+    let next = next["id"].as_i64().unwrap_or_default();
+    assert!(numbers.iter().all(|n| *n < next), "{next} {numbers:?}");
+    assert!(next <= 1001 + 64, "{next}");
+    // The failed creates left nothing behind: no customer rows for them either.
+    let customers = admin.get("/api/v1/users?role=customer&limit=500").await?.expect(200)?;
+    let emails: Vec<&str> = customers.body.as_array().into_iter().flatten().filter_map(|u| u["email"].as_str()).collect();
+    assert!(!emails.contains(&"c0@c.example") && !emails.contains(&"c8@c.example"), "{emails:?}");
+    assert!(emails.contains(&"c1@c.example"));
     Ok(())
 }

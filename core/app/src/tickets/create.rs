@@ -12,7 +12,7 @@ use super::messages::{MessageParts, insert_message};
 use super::{TicketView, builtin_status, emit};
 use crate::attachments::StoredFile;
 use crate::directory::{apply_values, organization_for_email};
-use crate::{App, AppError, AppResult, Ctx, TICKET_COUNTER};
+use crate::{App, AppError, AppResult, Ctx};
 
 /// Who a ticket is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +120,7 @@ pub(crate) async fn insert_ticket_row<C: Conn>(
     mut row: TicketRow,
     status: &StatusRow,
 ) -> AppResult<TicketRow> {
-    row.id = repos.next_value(TICKET_COUNTER).await?;
+    row.id = repos.next_ticket_number().await?;
     repos.insert_ticket(row.clone()).await?;
     let tags = triage_store::repo::json_strings(&row.tags);
     repos.insert_ticket_tags(row.id, &tags).await?;
@@ -210,7 +210,7 @@ impl App {
         let ctx = ctx.clone();
         let result = self
             .store
-            .write(move |tx| {
+            .write_creating(1, move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     if let Some(idem) = &idempotency

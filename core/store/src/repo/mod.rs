@@ -24,6 +24,8 @@ pub struct Repos<'a, C> {
     pub(crate) backend: Backend,
     /// In a write job: where appended events wait for the batch to write them together.
     pub(crate) events: Option<&'a std::sync::Mutex<Vec<events::NewEvent>>>,
+    /// In a write job: the ticket numbers its batch reserved.
+    pub(crate) numbers: Option<&'a std::sync::Mutex<crate::writer::NumberBlock>>,
 }
 
 impl<'a, C: ConnectionTrait> Repos<'a, C> {
@@ -32,6 +34,7 @@ impl<'a, C: ConnectionTrait> Repos<'a, C> {
             conn,
             backend,
             events: None,
+            numbers: None,
         }
     }
 

@@ -54,6 +54,22 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         Ok(row.try_get::<i64>("", "value")?)
     }
 
+    /// The next ticket number: from the batch's reserved block when it has one left,
+    /// otherwise by advancing the counter row.
+    pub async fn next_ticket_number(&self) -> Result<i64, StoreError> {
+        if let Some(numbers) = self.numbers {
+            let mut block = numbers
+                .lock()
+                .map_err(|_| StoreError::Corrupt("number block poisoned".into()))?;
+            if !block.overflowed && block.next <= block.last {
+                block.next += 1;
+                return Ok(block.next - 1);
+            }
+            block.overflowed = true;
+        }
+        self.next_value(crate::TICKET_COUNTER).await
+    }
+
     /// A server-wide setting.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(setting::Entity::find_by_id(key)

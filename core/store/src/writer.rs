@@ -5,6 +5,7 @@
 //! rolls back its savepoint only. One fsync then makes the whole batch durable, and only
 //! after it does any caller hear that its command succeeded.
 
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::entity::counter;
 use crate::repo::events::{NewEvent, insert_events};
+use crate::repo::tickets::write_ticket_tags;
 use crate::{Backend, Repos, StoreError, TICKET_COUNTER};
 
 /// The most commands committed in one transaction.
@@ -31,6 +33,7 @@ pub struct Tx {
     backend: Backend,
     events: std::sync::Mutex<Vec<NewEvent>>,
     numbers: Arc<std::sync::Mutex<NumberBlock>>,
+    tags: std::sync::Mutex<BTreeMap<i64, Vec<String>>>,
 }
 
 impl Tx {
@@ -39,6 +42,7 @@ impl Tx {
         let mut repos = Repos::new(self.txn.as_ref(), self.backend);
         repos.events = Some(&self.events);
         repos.numbers = Some(&self.numbers);
+        repos.tags = Some(&self.tags);
         repos
     }
 }
@@ -205,6 +209,7 @@ async fn commit_batch(
     }
     let mut done: Vec<(Box<dyn Completion>, Option<String>)> = Vec::with_capacity(jobs.len());
     let mut batch_events = Vec::new();
+    let mut batch_tags = BTreeMap::new();
     // The statement that ends the previous job's savepoint rides along with the one that
     // opens the next, so a job costs one round trip for its savepoint, not two.
     let mut pending_end: Option<&'static str> = None;
@@ -228,6 +233,7 @@ async fn commit_batch(
             backend,
             events: std::sync::Mutex::new(Vec::new()),
             numbers: numbers.clone(),
+            tags: std::sync::Mutex::new(BTreeMap::new()),
         };
         match AssertUnwindSafe(job(&tx)).catch_unwind().await {
             Ok(completion) => {
@@ -237,6 +243,9 @@ async fn commit_batch(
                     pending_end = Some(RELEASE_JOB);
                     if let Ok(mut events) = tx.events.lock() {
                         batch_events.append(&mut events);
+                    }
+                    if let Ok(mut tags) = tx.tags.lock() {
+                        batch_tags.append(&mut tags);
                     }
                 }
                 done.push((completion, None));
@@ -249,7 +258,16 @@ async fn commit_batch(
     }
     let mut committed = match broken {
         Some(err) => Err(err),
-        None => finish_batch(outer.as_ref(), pending_end, &numbers, batch_events).await,
+        None => {
+            finish_batch(
+                outer.as_ref(),
+                pending_end,
+                &numbers,
+                batch_events,
+                batch_tags,
+            )
+            .await
+        }
     };
     committed = match (committed, Arc::try_unwrap(outer)) {
         (Ok(()), Ok(outer)) => outer.commit().await.map_err(|e| e.to_string()),
@@ -277,12 +295,13 @@ const RELEASE_JOB: &str = "RELEASE SAVEPOINT job";
 const ROLLBACK_JOB: &str = "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job";
 
 /// Ends the last savepoint, gives back reserved numbers nobody took, and writes the
-/// batch's events.
+/// batch's tag rows and events.
 async fn finish_batch(
     outer: &DatabaseTransaction,
     pending_end: Option<&'static str>,
     numbers: &std::sync::Mutex<NumberBlock>,
     events: Vec<NewEvent>,
+    tags: BTreeMap<i64, Vec<String>>,
 ) -> Result<(), String> {
     if let Some(end) = pending_end {
         outer
@@ -303,6 +322,9 @@ async fn finish_batch(
         let statement = outer.get_database_backend().build(&update);
         outer.execute(statement).await.map_err(|e| e.to_string())?;
     }
+    write_ticket_tags(outer, tags)
+        .await
+        .map_err(|e| e.to_string())?;
     insert_events(outer, events)
         .await
         .map_err(|e| e.to_string())

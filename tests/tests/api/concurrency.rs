@@ -116,9 +116,21 @@ async fn concurrent_creates_all_succeed_with_distinct_numbers_and_one_failure_fa
     assert!(numbers.iter().all(|n| *n < next), "{next} {numbers:?}");
     assert!(next <= 1001 + 64, "{next}");
     // The failed creates left nothing behind: no customer rows for them either.
-    let customers = admin.get("/api/v1/users?role=customer&limit=500").await?.expect(200)?;
-    let emails: Vec<&str> = customers.body.as_array().into_iter().flatten().filter_map(|u| u["email"].as_str()).collect();
-    assert!(!emails.contains(&"c0@c.example") && !emails.contains(&"c8@c.example"), "{emails:?}");
+    let customers = admin
+        .get("/api/v1/users?role=customer&limit=500")
+        .await?
+        .expect(200)?;
+    let emails: Vec<&str> = customers
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    assert!(
+        !emails.contains(&"c0@c.example") && !emails.contains(&"c8@c.example"),
+        "{emails:?}"
+    );
     assert!(emails.contains(&"c1@c.example"));
     Ok(())
 }

@@ -123,7 +123,9 @@ pub(crate) async fn insert_ticket_row<C: Conn>(
     row.id = repos.next_ticket_number().await?;
     repos.insert_ticket(row.clone()).await?;
     let tags = triage_store::repo::json_strings(&row.tags);
-    repos.insert_ticket_tags(row.id, &tags).await?;
+    if !tags.is_empty() {
+        repos.set_ticket_tags(row.id, &tags).await?;
+    }
     emit(
         repos,
         ctx,

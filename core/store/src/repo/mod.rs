@@ -13,7 +13,7 @@ mod directory;
 pub mod events;
 pub mod messages;
 mod settings;
-mod tickets;
+pub(crate) mod tickets;
 
 pub use tickets::{AssigneeFilter, Cursor, SortField, TicketFilter, TicketSort};
 
@@ -26,6 +26,8 @@ pub struct Repos<'a, C> {
     pub(crate) events: Option<&'a std::sync::Mutex<Vec<events::NewEvent>>>,
     /// In a write job: the ticket numbers its batch reserved.
     pub(crate) numbers: Option<&'a std::sync::Mutex<crate::writer::NumberBlock>>,
+    /// In a write job: the final tag set of each ticket it changed.
+    pub(crate) tags: Option<&'a std::sync::Mutex<std::collections::BTreeMap<i64, Vec<String>>>>,
 }
 
 impl<'a, C: ConnectionTrait> Repos<'a, C> {
@@ -35,6 +37,7 @@ impl<'a, C: ConnectionTrait> Repos<'a, C> {
             backend,
             events: None,
             numbers: None,
+            tags: None,
         }
     }
 

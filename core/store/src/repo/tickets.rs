@@ -81,6 +81,37 @@ impl TicketSort {
     }
 }
 
+/// Replaces the tag rows of the given tickets with the given sets.
+pub(crate) async fn write_ticket_tags<C: ConnectionTrait>(
+    conn: &C,
+    tags: std::collections::BTreeMap<i64, Vec<String>>,
+) -> Result<(), StoreError> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    for ids in tags.keys().copied().collect::<Vec<_>>().chunks(500) {
+        ticket_tag::Entity::delete_many()
+            .filter(ticket_tag::Column::TicketId.is_in(ids.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    let mut rows = tags.into_iter().flat_map(|(ticket_id, tags)| {
+        tags.into_iter().map(move |tag| ticket_tag::ActiveModel {
+            ticket_id: Set(ticket_id),
+            tag: Set(tag),
+        })
+    });
+    loop {
+        let chunk: Vec<ticket_tag::ActiveModel> = rows.by_ref().take(500).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        ticket_tag::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+}
+
 /// The SQL condition selecting what `visibility` allows.
 pub fn visibility_condition(visibility: &Visibility) -> Condition {
     match visibility {
@@ -148,39 +179,21 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .await?)
     }
 
-    /// Adds tag rows to a ticket that has none yet.
-    pub async fn insert_ticket_tags(
-        &self,
-        ticket_id: i64,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        if tags.is_empty() {
+    /// Records the tags of a ticket for filtering. In a write job the rows are written
+    /// with the rest of the batch, once per ticket however often it changed.
+    pub async fn set_ticket_tags(&self, ticket_id: i64, tags: &[String]) -> Result<(), StoreError> {
+        if let Some(buffer) = self.tags {
+            buffer
+                .lock()
+                .map_err(|_| StoreError::Corrupt("tag buffer poisoned".into()))?
+                .insert(ticket_id, tags.to_vec());
             return Ok(());
         }
-        ticket_tag::Entity::insert_many(tags.iter().map(|tag| ticket_tag::ActiveModel {
-            ticket_id: Set(ticket_id),
-            tag: Set(tag.clone()),
-        }))
-        .exec_without_returning(self.conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Replaces the tag rows of a ticket.
-    pub async fn set_ticket_tags(&self, ticket_id: i64, tags: &[String]) -> Result<(), StoreError> {
-        ticket_tag::Entity::delete_many()
-            .filter(ticket_tag::Column::TicketId.eq(ticket_id))
-            .exec(self.conn)
-            .await?;
-        if !tags.is_empty() {
-            ticket_tag::Entity::insert_many(tags.iter().map(|tag| ticket_tag::ActiveModel {
-                ticket_id: Set(ticket_id),
-                tag: Set(tag.clone()),
-            }))
-            .exec(self.conn)
-            .await?;
-        }
-        Ok(())
+        write_ticket_tags(
+            self.conn,
+            std::collections::BTreeMap::from([(ticket_id, tags.to_vec())]),
+        )
+        .await
     }
 
     /// A page of the tickets `visibility` allows that match `filter`, in `sort` order,

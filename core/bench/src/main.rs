@@ -292,12 +292,22 @@ fn cli(
 }
 
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, 4).await
+}
+
+/// A pool of `connections`; with one, a per-connection setting holds for every statement.
+async fn connect_with(url: &str, connections: u32) -> anyhow::Result<DatabaseConnection> {
     let url = if url.starts_with("sqlite:") {
         format!("{url}?mode=rwc")
     } else {
         url.to_string()
     };
-    Ok(Database::connect(url).await?)
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options
+        .max_connections(connections)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Ok(Database::connect(options).await?)
 }
 
 async fn raw_rate(
@@ -307,8 +317,8 @@ async fn raw_rate(
     seconds: u64,
 ) -> anyhow::Result<f64> {
     let sqlite = url.starts_with("sqlite:");
-    // One dedicated connection so the setting sticks.
-    let conn = connect(url).await?;
+    // One dedicated connection so the setting holds for every transaction.
+    let conn = connect_with(url, 1).await?;
     if sqlite {
         conn.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         conn.execute_unprepared(if durable {

@@ -43,9 +43,9 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-16000");
             let readers = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(4)
                 .min_connections(1)
                 .connect_with(options.clone())
                 .await

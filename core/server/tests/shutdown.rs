@@ -1,0 +1,141 @@
+//! SIGTERM stops the real `triage` binary gracefully: a request in flight finishes and
+//! its ticket is stored; then the process exits cleanly.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use triage_app::{App, AppConfig};
+
+fn triage(dir: &std::path::Path, url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_triage"));
+    c.arg("--data-dir")
+        .arg(dir)
+        .env("TRIAGE_DATABASE_URL", url)
+        .env("TRIAGE_LOG", "warn");
+    c
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = triage_app::testing::test_database_url(dir.path()).await?;
+    let mut create = triage(dir.path(), &url)
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ops@helpdesk.example",
+            "--name",
+            "Ops",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    create
+        .stdin
+        .take()
+        .map(|mut s| s.write_all(b"a long enough password"))
+        .transpose()?;
+    assert!(create.wait()?.success());
+    let token = triage(dir.path(), &url)
+        .args([
+            "token",
+            "create",
+            "--user",
+            "ops@helpdesk.example",
+            "--name",
+            "t",
+        ])
+        .output()?;
+    assert!(token.status.success());
+    let token = String::from_utf8(token.stdout)?.trim().to_string();
+    assert!(token.starts_with("trg_"), "{token}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = triage(dir.path(), &url)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the server never became ready");
+
+    // A create whose body arrives in two parts, with SIGTERM sent in between.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let body = reqwest::Body::wrap_stream(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|c| (c, rx))
+    }));
+    let request = http
+        .post(format!("{base}/api/v1/tickets"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send();
+    let in_flight = tokio::spawn(request);
+    tx.send(Ok(br#"{"subject": "Sent during shutdown", "#.to_vec()))
+        .await?;
+    // Give the server the request's head, so it is in flight, before the signal.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()?;
+    assert!(killed.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tx.send(Ok(
+        br#""body": "the rest", "requester": {"email": "c@c.example"}}"#.to_vec(),
+    ))
+    .await?;
+    drop(tx);
+    let response = in_flight.await??;
+    assert_eq!(
+        response.status(),
+        201,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+
+    let mut exited = None;
+    for _ in 0..200 {
+        if let Some(status) = server.try_wait()? {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = exited.ok_or_else(|| anyhow::anyhow!("the server did not exit after SIGTERM"))?;
+    assert!(status.success(), "{status}");
+    assert!(
+        http.get(format!("{base}/healthz")).send().await.is_err(),
+        "still answering after exit"
+    );
+
+    let mut config = AppConfig::for_data_dir(dir.path());
+    config.database_url = url;
+    let app = App::open(config).await?;
+    let page = app
+        .list_tickets(&App::system_actor(), Default::default())
+        .await?;
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].ticket.subject, "Sent during shutdown");
+    Ok(())
+}

@@ -57,6 +57,9 @@ struct Results {
     database: String,
     raw_durable: f64,
     raw_relaxed: f64,
+    /// SQLite only: the same transactions through an in-process binding (rusqlite), with
+    /// no thread hop per statement.
+    native: Option<(f64, f64)>,
     creates_per_sec: f64,
     create_p50_ms: f64,
     create_p99_ms: f64,
@@ -119,6 +122,16 @@ async fn main() -> anyhow::Result<()> {
             r.rss_peak_mb
         );
     }
+    for r in &all {
+        if let Some((durable, relaxed)) = r.native {
+            println!();
+            println!(
+                "{} in-process (rusqlite): durable {durable:.0} tx/s, relaxed {relaxed:.0} tx/s; API creates at {:.0}% of the relaxed rate",
+                r.database,
+                100.0 * r.creates_per_sec / relaxed.max(1.0)
+            );
+        }
+    }
     Ok(())
 }
 
@@ -147,6 +160,19 @@ async fn run(
         "[{name}] raw: durable {:.0}/s, relaxed {:.0}/s",
         results.raw_durable, results.raw_relaxed
     );
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let seconds = args.raw_seconds;
+        let path = PathBuf::from(path);
+        let durable = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || native_rate(&path, true, seconds)
+        })
+        .await??;
+        let relaxed =
+            tokio::task::spawn_blocking(move || native_rate(&path, false, seconds)).await??;
+        eprintln!("[{name}] in-process: durable {durable:.0}/s, relaxed {relaxed:.0}/s");
+        results.native = Some((durable, relaxed));
+    }
 
     eprintln!("[{name}] preloading {} tickets", args.preload);
     let started = Instant::now();
@@ -364,6 +390,37 @@ async fn raw_rate(
     conn.execute_unprepared("DROP TABLE bench_raw_event")
         .await?;
     conn.close().await?;
+    Ok(rate)
+}
+
+/// The raw rate through rusqlite, which calls SQLite on the calling thread.
+fn native_rate(path: &Path, durable: bool, seconds: u64) -> anyhow::Result<f64> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bench_native_ticket (id INTEGER PRIMARY KEY, subject TEXT NOT NULL, created_at INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS bench_native_event (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, data TEXT NOT NULL);
+         DELETE FROM bench_native_ticket; DELETE FROM bench_native_event;",
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut n: i64 = 0;
+    while Instant::now() < deadline {
+        n += 1;
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO bench_native_ticket VALUES (?1, 'Printer prints blank pages', ?1)",
+            [n],
+        )?;
+        tx.execute(
+            "INSERT INTO bench_native_event VALUES (?1, ?1, '{\"kind\":\"ticket.created\"}')",
+            [n],
+        )?;
+        tx.commit()?;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    conn.execute_batch("DROP TABLE bench_native_ticket; DROP TABLE bench_native_event;")?;
     Ok(rate)
 }
 

@@ -98,6 +98,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))
+        .routes(routes!(system::openapi))
 }
 
 /// The OpenAPI document of every route.
@@ -109,20 +110,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     metrics::install();
-    let (router, doc) = api().split_for_parts();
-    let doc_json = serde_json::to_value(&doc).unwrap_or_default();
+    let (router, _) = api().split_for_parts();
     let upload_limit = (state.config.max_attachment_mb as usize)
         .saturating_mul(1024 * 1024)
         .saturating_mul(4)
         + MAX_JSON_BODY;
     router
-        .route(
-            "/api/v1/openapi.json",
-            axum::routing::get(move || {
-                let doc = doc_json.clone();
-                async move { axum::Json(doc) }
-            }),
-        )
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(upload_limit))

@@ -25,6 +25,7 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    writer_db: DatabaseConnection,
     backend: Backend,
     writer: Writer,
 }
@@ -89,9 +90,10 @@ impl Store {
                 "unsupported database url {url:?}: use sqlite://… or postgres://…"
             ))));
         };
-        let writer = Writer::start(writer_db, backend);
+        let writer = Writer::start(writer_db.clone(), backend);
         Ok(Store {
             db,
+            writer_db,
             backend,
             writer,
         })
@@ -133,6 +135,36 @@ impl Store {
         F: for<'a> FnOnce(&'a Tx) -> futures::future::BoxFuture<'a, Result<T, E>> + Send + 'static,
     {
         self.writer.run(tickets, job).await
+    }
+
+    /// The durability settings in force on the connection that writes, as
+    /// `name=value` pairs: `journal_mode` and `synchronous` on SQLite (2 is FULL),
+    /// `synchronous_commit` on PostgreSQL.
+    pub async fn durability(&self) -> Result<Vec<(String, String)>, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let queries: &[(&str, &str)] = match self.backend {
+            Backend::Sqlite => &[
+                ("journal_mode", "PRAGMA journal_mode"),
+                ("synchronous", "PRAGMA synchronous"),
+            ],
+            Backend::Postgres => &[("synchronous_commit", "SHOW synchronous_commit")],
+        };
+        let mut out = Vec::new();
+        for (name, sql) in queries {
+            let row = self
+                .writer_db
+                .query_one(Statement::from_string(
+                    self.writer_db.get_database_backend(),
+                    *sql,
+                ))
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("{sql} returned nothing")))?;
+            let value = row
+                .try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))?;
+            out.push((name.to_string(), value));
+        }
+        Ok(out)
     }
 
     /// Checks that the database answers.

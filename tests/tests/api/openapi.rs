@@ -54,6 +54,7 @@ async fn the_openapi_document_lists_every_route_and_is_3_1() -> anyhow::Result<(
         "/healthz",
         "/readyz",
         "/metrics",
+        "/api/v1/openapi.json",
     ] {
         assert!(
             paths.iter().any(|p| p == expected),

@@ -2,6 +2,9 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
+use std::sync::OnceLock;
+
+use axum::Json;
 use axum::response::IntoResponse;
 
 use crate::error::{ApiError, ApiResult};
@@ -32,5 +35,17 @@ pub async fn metrics() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),
+    )
+}
+
+static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", responses((status = 200, description = "This OpenAPI 3.1 document")))]
+/// The OpenAPI document of every route.
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(
+        DOCUMENT
+            .get_or_init(|| serde_json::to_value(crate::openapi()).unwrap_or_default())
+            .clone(),
     )
 }

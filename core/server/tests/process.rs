@@ -1,5 +1,5 @@
-//! SIGTERM stops the real `triage` binary gracefully: a request in flight finishes and
-//! its ticket is stored; then the process exits cleanly.
+//! The real `triage` binary as a process: SIGTERM lets requests in flight finish, and a
+//! kill -9 loses no acknowledged write.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -16,8 +16,16 @@ fn triage(dir: &std::path::Path, url: &str) -> Command {
     c
 }
 
-#[tokio::test]
-async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<()> {
+struct Running {
+    dir: tempfile::TempDir,
+    url: String,
+    token: String,
+    base: String,
+    server: std::process::Child,
+    http: reqwest::Client,
+}
+
+async fn start() -> anyhow::Result<Running> {
     let dir = tempfile::tempdir()?;
     let url = triage_app::testing::test_database_url(dir.path()).await?;
     let mut create = triage(dir.path(), &url)
@@ -58,7 +66,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<(
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = triage(dir.path(), &url)
+    let server = triage(dir.path(), &url)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
         .spawn()?;
@@ -78,6 +86,32 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(ready, "the server never became ready");
+    Ok(Running {
+        dir,
+        url,
+        token,
+        base,
+        server,
+        http,
+    })
+}
+
+async fn reopen(r: &Running) -> anyhow::Result<App> {
+    let mut config = AppConfig::for_data_dir(r.dir.path());
+    config.database_url = r.url.clone();
+    Ok(App::open(config).await?)
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<()> {
+    let Running {
+        dir,
+        url,
+        token,
+        base,
+        mut server,
+        http,
+    } = start().await?;
 
     // A create whose body arrives in two parts, with SIGTERM sent in between.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
@@ -129,13 +163,55 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<(
         "still answering after exit"
     );
 
-    let mut config = AppConfig::for_data_dir(dir.path());
-    config.database_url = url;
-    let app = App::open(config).await?;
+    let app = reopen(&Running {
+        dir,
+        url,
+        token,
+        base,
+        server,
+        http,
+    })
+    .await?;
     let page = app
         .list_tickets(&App::system_actor(), Default::default())
         .await?;
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].ticket.subject, "Sent during shutdown");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_kill_9_loses_no_acknowledged_ticket() -> anyhow::Result<()> {
+    let mut running = start().await?;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let (http, base, token) = (
+            running.http.clone(),
+            running.base.clone(),
+            running.token.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(format!("{base}/api/v1/tickets"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"subject": format!("Acknowledged {i}"), "body": "x", "requester": {"email": "c@c.example"}}))
+                .send()
+                .await?;
+            anyhow::ensure!(r.status() == 201, "create answered {}", r.status());
+            let body: serde_json::Value = r.json().await?;
+            body["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id"))
+        }));
+    }
+    let mut acknowledged = Vec::new();
+    for t in tasks {
+        acknowledged.push(t.await??);
+    }
+    running.server.kill()?;
+    running.server.wait()?;
+    let app = reopen(&running).await?;
+    for id in acknowledged {
+        let ticket = app.get_ticket(&App::system_actor(), id).await?;
+        assert!(ticket.ticket.subject.starts_with("Acknowledged"));
+    }
     Ok(())
 }

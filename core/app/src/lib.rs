@@ -13,6 +13,7 @@ pub mod consumer;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod housekeeping;
 mod html;
 pub mod tickets;
 

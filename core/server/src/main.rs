@@ -159,8 +159,10 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                     "  Sign in:  POST {public}/api/v1/auth/sign-in with your email and password"
                 );
             }
+            let housekeeping = app.spawn_housekeeping();
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
+            housekeeping.abort();
         }
         Command::Migrate => {
             println!(

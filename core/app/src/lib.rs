@@ -181,6 +181,32 @@ impl App {
         Ok(self.store.ping().await?)
     }
 
+    /// Runs a command's write job and, once it committed, wakes the consumers.
+    pub(crate) async fn command<T, F>(&self, job: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a triage_store::Tx) -> futures::future::BoxFuture<'a, AppResult<T>>
+            + Send
+            + 'static,
+    {
+        let result = self.store.write(job).await?;
+        self.events_committed();
+        Ok(result)
+    }
+
+    /// [`App::command`] for a job that creates `tickets` tickets.
+    pub(crate) async fn command_creating<T, F>(&self, tickets: u32, job: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a triage_store::Tx) -> futures::future::BoxFuture<'a, AppResult<T>>
+            + Send
+            + 'static,
+    {
+        let result = self.store.write_creating(tickets, job).await?;
+        self.events_committed();
+        Ok(result)
+    }
+
     /// Wakes the consumers: new events were committed.
     pub(crate) fn events_committed(&self) {
         self.events.notify_waiters();

@@ -273,8 +273,7 @@ impl App {
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let view = self
-            .store
-            .write(move |tx| {
+            .command(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let statuses = config.statuses.clone();
@@ -298,7 +297,6 @@ impl App {
                 })
             })
             .await?;
-        self.events_committed();
         Ok(view)
     }
 
@@ -338,35 +336,33 @@ impl App {
     pub async fn delete_ticket(&self, ctx: &Ctx, id: i64) -> AppResult<()> {
         ctx.actor.require_admin()?;
         let ctx = ctx.clone();
-        self.store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let repos = tx.repos();
-                    let mut ticket = load_visible(&repos, &ctx.actor, id).await?;
-                    let now = ctx.now();
-                    let base = ticket.version;
-                    ticket.deleted_at = Some(now);
-                    ticket.version += 1;
-                    ticket.updated_at = now;
-                    if !repos.save_ticket(ticket, base).await? {
-                        return Err(AppError::Conflict(format!(
-                            "ticket #{id} changed meanwhile; try again"
-                        )));
-                    }
-                    emit(
-                        &repos,
-                        &ctx,
-                        Some(id),
-                        EventKind::TicketDeleted,
-                        json!({}),
-                        now,
-                    )
-                    .await?;
-                    Ok(())
-                })
+        self.command(move |tx| {
+            Box::pin(async move {
+                let repos = tx.repos();
+                let mut ticket = load_visible(&repos, &ctx.actor, id).await?;
+                let now = ctx.now();
+                let base = ticket.version;
+                ticket.deleted_at = Some(now);
+                ticket.version += 1;
+                ticket.updated_at = now;
+                if !repos.save_ticket(ticket, base).await? {
+                    return Err(AppError::Conflict(format!(
+                        "ticket #{id} changed meanwhile; try again"
+                    )));
+                }
+                emit(
+                    &repos,
+                    &ctx,
+                    Some(id),
+                    EventKind::TicketDeleted,
+                    json!({}),
+                    now,
+                )
+                .await?;
+                Ok(())
             })
-            .await?;
-        self.events_committed();
+        })
+        .await?;
         Ok(())
     }
 
@@ -382,8 +378,7 @@ impl App {
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let result = self
-            .store
-            .write(move |tx| {
+            .command(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let statuses = config.statuses.clone();
@@ -456,7 +451,6 @@ impl App {
                 })
             })
             .await?;
-        self.events_committed();
         Ok(result)
     }
 }

@@ -211,8 +211,7 @@ impl App {
         };
         let ctx = ctx.clone();
         let result = self
-            .store
-            .write_creating(1, move |tx| {
+            .command_creating(1, move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     if let Some(idem) = &idempotency
@@ -321,7 +320,6 @@ impl App {
                 })
             })
             .await?;
-        self.events_committed();
         Ok(result)
     }
 }

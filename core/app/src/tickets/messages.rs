@@ -324,8 +324,7 @@ impl App {
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let result = self
-            .store
-            .write(move |tx| {
+            .command(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let statuses = config.statuses.clone();
@@ -373,7 +372,6 @@ impl App {
                 })
             })
             .await?;
-        self.events_committed();
         Ok(result)
     }
 

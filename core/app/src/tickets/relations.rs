@@ -30,8 +30,7 @@ impl App {
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let view = self
-            .store
-            .write(move |tx| {
+            .command(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let statuses = config.statuses.clone();
@@ -140,7 +139,6 @@ impl App {
                 })
             })
             .await?;
-        self.events_committed();
         Ok(view)
     }
 
@@ -156,18 +154,16 @@ impl App {
             ));
         }
         let ctx = ctx.clone();
-        self.store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let repos = tx.repos();
-                    load_visible(&repos, &ctx.actor, id).await?;
-                    load_visible(&repos, &ctx.actor, other).await?;
-                    link(&repos, &ctx, id, other, kind, ctx.now()).await?;
-                    Ok::<_, AppError>(())
-                })
+        self.command(move |tx| {
+            Box::pin(async move {
+                let repos = tx.repos();
+                load_visible(&repos, &ctx.actor, id).await?;
+                load_visible(&repos, &ctx.actor, other).await?;
+                link(&repos, &ctx, id, other, kind, ctx.now()).await?;
+                Ok::<_, AppError>(())
             })
-            .await?;
-        self.events_committed();
+        })
+        .await?;
         Ok(())
     }
 
@@ -182,41 +178,39 @@ impl App {
         ctx.actor.require_staff()?;
         let kind = LinkKind::parse(kind)?;
         let ctx = ctx.clone();
-        self.store
-            .write(move |tx| {
-                Box::pin(async move {
-                    let repos = tx.repos();
-                    load_visible(&repos, &ctx.actor, id).await?;
-                    if !repos.delete_link(id, other, kind.as_str()).await? {
-                        return Err(AppError::NotFound(format!(
-                            "link from #{id} to #{other} ({})",
-                            kind.as_str()
-                        )));
-                    }
-                    let now = ctx.now();
-                    emit(
-                        &repos,
-                        &ctx,
-                        Some(id),
-                        EventKind::TicketUnlinked,
-                        json!({"kind": kind.as_str(), "other": other}),
-                        now,
-                    )
-                    .await?;
-                    emit(
-                        &repos,
-                        &ctx,
-                        Some(other),
-                        EventKind::TicketUnlinked,
-                        json!({"kind": kind.inverse(), "other": id}),
-                        now,
-                    )
-                    .await?;
-                    Ok(())
-                })
+        self.command(move |tx| {
+            Box::pin(async move {
+                let repos = tx.repos();
+                load_visible(&repos, &ctx.actor, id).await?;
+                if !repos.delete_link(id, other, kind.as_str()).await? {
+                    return Err(AppError::NotFound(format!(
+                        "link from #{id} to #{other} ({})",
+                        kind.as_str()
+                    )));
+                }
+                let now = ctx.now();
+                emit(
+                    &repos,
+                    &ctx,
+                    Some(id),
+                    EventKind::TicketUnlinked,
+                    json!({"kind": kind.as_str(), "other": other}),
+                    now,
+                )
+                .await?;
+                emit(
+                    &repos,
+                    &ctx,
+                    Some(other),
+                    EventKind::TicketUnlinked,
+                    json!({"kind": kind.inverse(), "other": id}),
+                    now,
+                )
+                .await?;
+                Ok(())
             })
-            .await?;
-        self.events_committed();
+        })
+        .await?;
         Ok(())
     }
 }

@@ -128,7 +128,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<(
     tx.send(Ok(br#"{"subject": "Sent during shutdown", "#.to_vec()))
         .await?;
     // Give the server the request's head, so it is in flight, before the signal.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let killed = Command::new("kill")
         .arg("-TERM")
         .arg(server.id().to_string())

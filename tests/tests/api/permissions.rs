@@ -187,3 +187,70 @@ async fn agents_customers_and_strangers_only_reach_what_they_may() -> anyhow::Re
     agent_b.get("/api/v1/me").await?.expect(401)?;
     Ok(())
 }
+
+#[tokio::test]
+async fn customers_see_their_organizations_tickets_only_where_it_shares() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "root@helpdesk.example").await?;
+    let org = admin
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Acme", "domains": ["acme.example"], "shared_tickets": false}),
+        )
+        .await?
+        .expect(201)?;
+    let org_id = org.body["id"].as_i64().unwrap_or_default();
+    // New customers with the domain join the organization.
+    let alice = server.user("customer", "alice@acme.example").await?;
+    let bob = server.user("customer", "bob@acme.example").await?;
+    let me = alice.get("/api/v1/me").await?.expect(200)?;
+    assert_eq!(me.body["user"]["organization_id"], org_id);
+    let t = alice
+        .ticket(json!({"subject": "Alice's ticket", "body": "x"}))
+        .await?;
+    assert_eq!(t["organization_id"], org_id);
+    let id = t["id"].as_i64().unwrap_or_default();
+
+    bob.get(&format!("/api/v1/tickets/{id}"))
+        .await?
+        .expect(404)?;
+    admin
+        .patch(
+            &format!("/api/v1/organizations/{org_id}"),
+            json!({"shared_tickets": true}),
+        )
+        .await?
+        .expect(200)?;
+    bob.get(&format!("/api/v1/tickets/{id}"))
+        .await?
+        .expect(200)?;
+    let listed = bob.get("/api/v1/tickets").await?.expect(200)?;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+    // Sharing shows tickets, never internal notes.
+    admin
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"public": false, "body": "internal"}),
+        )
+        .await?
+        .expect(201)?;
+    let messages = bob
+        .get(&format!("/api/v1/tickets/{id}/messages"))
+        .await?
+        .expect(200)?;
+    assert!(
+        messages
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|m| m["public"] == true)
+    );
+    // A customer elsewhere still sees nothing.
+    let other = server.user("customer", "eve@other.example").await?;
+    other
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await?
+        .expect(404)?;
+    Ok(())
+}

@@ -30,10 +30,22 @@ pub(crate) fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Argon2 takes 19 MiB and tens of milliseconds per hash: at most this many run at once,
+/// so a burst of sign-ins cannot exhaust memory or starve the request threads.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn hashing_permit() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    HASHING
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal("password hashing is shut down".into()))
+}
+
 /// Hashes a password with argon2id on a blocking thread.
 pub async fn hash_password(password: &str) -> AppResult<String> {
     check_password_policy(password)?;
     let password = password.to_string();
+    let _permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
@@ -65,6 +77,9 @@ async fn verify_password(password: &str, hash: Option<String>) -> bool {
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
     let password = password.to_string();
+    let Ok(_permit) = hashing_permit().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {

@@ -3,8 +3,6 @@
 //! Secrets (session cookies, API tokens, the setup token) are random 256-bit values shown
 //! once; only their SHA-256 is stored. Passwords are hashed with argon2id.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use triage_domain::{Actor, Role, text};
@@ -30,31 +28,10 @@ pub(crate) fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Argon2 takes 19 MiB and tens of milliseconds per hash: at most this many run at once,
-/// so a burst of sign-ins cannot exhaust memory or starve the request threads.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-async fn hashing_permit() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
-    HASHING
-        .acquire()
-        .await
-        .map_err(|_| AppError::Internal("password hashing is shut down".into()))
-}
-
-/// Hashes a password with argon2id on a blocking thread.
+/// Hashes a password with argon2id, after checking the password policy.
 pub async fn hash_password(password: &str) -> AppResult<String> {
     check_password_policy(password)?;
-    let password = password.to_string();
-    let _permit = hashing_permit().await?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))?
+    crate::password::hash(password).await
 }
 
 fn check_password_policy(password: &str) -> AppResult<()> {
@@ -76,22 +53,7 @@ async fn verify_password(password: &str, hash: Option<String>) -> bool {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8b2ytHzGdZBR4GmhRe7jeR2FNbp1mUQxVD/Q6Kzl9dI";
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
-    let password = password.to_string();
-    let Ok(_permit) = hashing_permit().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-        && known
+    crate::password::verify(password, &hash).await && known
 }
 
 /// A browser session just created: the cookie value and its CSRF token.

@@ -15,6 +15,7 @@ pub mod directory;
 mod error;
 pub mod housekeeping;
 mod html;
+pub mod password;
 pub mod tickets;
 
 use std::path::PathBuf;

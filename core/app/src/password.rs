@@ -39,10 +39,10 @@ async fn with_memory<T: Send + 'static>(
     })
     .await
     .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))?;
-    if let Ok(mut pool) = MEMORY.lock() {
-        if pool.len() < SLOTS {
-            pool.push(memory);
-        }
+    if let Ok(mut pool) = MEMORY.lock()
+        && pool.len() < SLOTS
+    {
+        pool.push(memory);
     }
     Ok(result)
 }

@@ -226,6 +226,21 @@ impl Client {
         self.send(self.request(Method::DELETE, path)).await
     }
 
+    /// The bodies of the messages of a ticket this client may read, in order.
+    pub async fn message_bodies(&self, ticket: i64) -> anyhow::Result<Vec<String>> {
+        let reply = self
+            .get(&format!("/api/v1/tickets/{ticket}/messages"))
+            .await?
+            .expect(200)?;
+        Ok(reply
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["body"].as_str().map(str::to_string))
+            .collect())
+    }
+
     /// Opens a ticket and returns its body.
     pub async fn ticket(&self, body: Value) -> anyhow::Result<Value> {
         Ok(self.post("/api/v1/tickets", body).await?.expect(201)?.body)

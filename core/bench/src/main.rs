@@ -426,7 +426,7 @@ fn native_rate(path: &Path, durable: bool, seconds: u64) -> anyhow::Result<f64> 
 
 /// Writes `n` tickets (with a message and an event each) and 1,000 customers directly.
 async fn preload(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
-    let now = chrono_now();
+    let now = triage_app::now_millis();
     let mut users = String::from(
         "INSERT INTO users (email, name, role, password_hash, organization_id, active, created_at, updated_at) VALUES ",
     );
@@ -488,10 +488,6 @@ async fn preload(db: &DatabaseConnection, n: u64) -> anyhow::Result<()> {
     ))
     .await?;
     Ok(())
-}
-
-fn chrono_now() -> i64 {
-    triage_app::now_millis()
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {

@@ -75,6 +75,12 @@ async fn a_retried_create_with_the_same_idempotency_key_makes_one_ticket() -> an
     assert_eq!(other.body["field"], "Idempotency-Key");
     let all = admin.get("/api/v1/tickets").await?.expect(200)?;
     assert_eq!(all.body["items"].as_array().map(Vec::len), Some(1));
+    // Replays and refusals reserved a number each and used none: they were handed back,
+    // so the next ticket follows the first without a gap.
+    let next = admin
+        .ticket(json!({"subject": "Next", "body": "x", "requester": {"email": "c@c.example"}}))
+        .await?;
+    assert_eq!(next["id"].as_i64(), a.body["id"].as_i64().map(|id| id + 1));
     Ok(())
 }
 

@@ -254,3 +254,30 @@ async fn customers_see_their_organizations_tickets_only_where_it_shares() -> any
         .expect(404)?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_deactivated_user_is_refused_at_once() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "root@helpdesk.example").await?;
+    let agent = server.user("agent", "gone@helpdesk.example").await?;
+    agent.get("/api/v1/me").await?.expect(200)?;
+    admin
+        .patch(
+            &format!("/api/v1/users/{}", agent.user_id),
+            json!({"active": false}),
+        )
+        .await?
+        .expect(200)?;
+    let refused = agent.get("/api/v1/me").await?.expect(401)?;
+    assert_eq!(refused.code(), "unauthenticated");
+    let signin = server
+        .anonymous()
+        .post(
+            "/api/v1/auth/sign-in",
+            json!({"email": agent.email, "password": agent.password}),
+        )
+        .await?
+        .expect(401)?;
+    assert_eq!(signin.code(), "unauthenticated");
+    Ok(())
+}

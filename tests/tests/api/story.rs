@@ -51,17 +51,7 @@ async fn a_ticket_lives_from_open_to_closed_and_its_history_shows_every_step() -
     assert!(reply.body["ticket"]["first_response_at"].is_string());
 
     // The customer sees the reply but not the note.
-    let seen = customer
-        .get(&format!("/api/v1/tickets/{id}/messages"))
-        .await?
-        .expect(200)?;
-    let bodies: Vec<&str> = seen
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["body"].as_str())
-        .collect();
+    let bodies = customer.message_bodies(id).await?;
     assert_eq!(
         bodies,
         vec![

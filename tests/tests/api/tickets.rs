@@ -158,19 +158,10 @@ async fn merging_moves_the_conversation_and_redirects() -> anyhow::Result<()> {
     );
     assert_eq!(redirect.body["merged_into"], a);
     assert_eq!(redirect.body["status"]["category"], "closed");
-    let messages = admin
-        .get(&format!("/api/v1/tickets/{a}/messages"))
-        .await?
-        .expect(200)?;
-    let bodies: Vec<&str> = messages
-        .body
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["body"].as_str())
-        .collect();
+    let bodies = admin.message_bodies(a).await?;
     assert!(
-        bodies.contains(&"first report") && bodies.contains(&"duplicate report"),
+        bodies.iter().any(|b| b == "first report")
+            && bodies.iter().any(|b| b == "duplicate report"),
         "{bodies:?}"
     );
     assert!(
@@ -273,6 +264,25 @@ async fn bulk_updates_succeed_or_fail_per_ticket() -> anyhow::Result<()> {
         admin.get(&format!("/api/v1/tickets/{b}")).await?.body["priority"],
         "high"
     );
+    // The tag filter sees the change made through the batch's tag rows, and a later
+    // replacement leaves no stale row behind.
+    let tagged = admin.get("/api/v1/tickets?tag=outage").await?.expect(200)?;
+    assert_eq!(tagged.body["items"].as_array().map(Vec::len), Some(2));
+    admin
+        .patch(
+            &format!("/api/v1/tickets/{a}"),
+            json!({"tags": ["resolved-outage"]}),
+        )
+        .await?
+        .expect(200)?;
+    let tagged = admin.get("/api/v1/tickets?tag=outage").await?.expect(200)?;
+    let ids: Vec<i64> = tagged.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![b]);
     Ok(())
 }
 

@@ -273,7 +273,7 @@ pub async fn download(
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|_| ApiError::not_found(format!("the content of attachment {id} is missing")))?;
-    let body = Body::from_stream(tokio_util_stream(file));
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         row.filename
@@ -314,20 +314,4 @@ fn percent_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-fn tokio_util_stream(file: tokio::fs::File) -> impl futures::Stream<Item = std::io::Result<Bytes>> {
-    use tokio::io::AsyncReadExt;
-    futures::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
 }

@@ -1,0 +1,197 @@
+//! What the index holds of a ticket, and turning it into a tantivy document.
+
+use tantivy::TantivyDocument;
+
+use crate::analyzer::tag;
+use crate::lang::{self, Lang};
+use crate::schema::Fields;
+
+/// The longest part of one message the index keeps, in bytes; the rest of a very long
+/// message is neither searchable nor shown in snippets.
+pub const MESSAGE_LIMIT: usize = 32 * 1024;
+
+/// A ticket as the index sees it, with names already looked up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketDoc {
+    pub id: u64,
+    pub version: u64,
+    pub subject: String,
+    pub status_id: u64,
+    /// The status category (`new`, `open` … `closed`).
+    pub category: String,
+    pub priority: String,
+    pub kind: String,
+    pub assignee_id: Option<u64>,
+    pub group_id: Option<u64>,
+    pub organization_id: Option<u64>,
+    pub requester_id: u64,
+    pub channel: String,
+    pub tags: Vec<String>,
+    /// Requester name and email, organization name and custom field values: searchable
+    /// as words, never stemmed.
+    pub meta: Vec<String>,
+    pub has_attachment: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub solved_at: Option<i64>,
+    pub messages: Vec<MessageDoc>,
+}
+
+/// One message of a ticket.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessageDoc {
+    pub id: u64,
+    /// Public reply, or internal note.
+    pub public: bool,
+    pub text: String,
+}
+
+/// A stored message as read back for snippets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage {
+    pub id: u64,
+    pub public: bool,
+    pub lang: Option<Lang>,
+    pub text: String,
+}
+
+const SEP: char = '\u{1f}';
+
+impl StoredMessage {
+    fn encode(&self) -> String {
+        format!(
+            "{}{SEP}{}{SEP}{}{SEP}{}",
+            self.id,
+            if self.public { "p" } else { "n" },
+            self.lang.map(Lang::code).unwrap_or(""),
+            self.text
+        )
+    }
+
+    /// Reads a stored message back; `None` for a value this version did not write.
+    pub fn decode(s: &str) -> Option<StoredMessage> {
+        let mut parts = s.splitn(4, SEP);
+        let id = parts.next()?.parse().ok()?;
+        let public = parts.next()? == "p";
+        let lang = Lang::parse(parts.next()?);
+        let text = parts.next()?.to_string();
+        Some(StoredMessage {
+            id,
+            public,
+            lang,
+            text,
+        })
+    }
+}
+
+fn clip(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl TicketDoc {
+    /// The ticket's language: that of its subject and first message together.
+    pub fn language(&self) -> Option<Lang> {
+        let first = self
+            .messages
+            .first()
+            .map(|m| clip(&m.text, 2000))
+            .unwrap_or("");
+        lang::detect(&format!("{}\n{first}", self.subject))
+    }
+
+    /// Builds the tantivy document.
+    pub fn to_document(&self, f: &Fields) -> TantivyDocument {
+        let mut d = TantivyDocument::new();
+        let ticket_lang = self.language();
+        d.add_u64(f.id, self.id);
+        d.add_u64(f.version, self.version);
+        d.add_text(f.subject, &self.subject);
+        d.add_text(f.subject_stem, tag(ticket_lang, &self.subject));
+        let (mut replies, mut notes) = (false, false);
+        for m in &self.messages {
+            let text = clip(&m.text, MESSAGE_LIMIT);
+            if text.trim().is_empty() {
+                continue;
+            }
+            let lang = lang::detect(text).or(ticket_lang);
+            let (plain, stem) = if m.public {
+                replies = true;
+                (f.replies, f.replies_stem)
+            } else {
+                notes = true;
+                (f.notes, f.notes_stem)
+            };
+            d.add_text(plain, text);
+            d.add_text(stem, tag(lang, text));
+            let stored = StoredMessage {
+                id: m.id,
+                public: m.public,
+                lang,
+                text: text.to_string(),
+            };
+            d.add_text(f.messages, stored.encode());
+        }
+        for m in &self.meta {
+            d.add_text(f.meta, m);
+        }
+        for t in &self.tags {
+            d.add_text(f.meta, t);
+            d.add_text(f.tag, t.to_lowercase());
+        }
+        d.add_u64(f.status, self.status_id);
+        d.add_text(f.category, &self.category);
+        d.add_text(f.priority, &self.priority);
+        d.add_text(f.kind, &self.kind);
+        d.add_u64(f.assignee, self.assignee_id.unwrap_or(0));
+        d.add_u64(f.group, self.group_id.unwrap_or(0));
+        d.add_u64(f.organization, self.organization_id.unwrap_or(0));
+        d.add_u64(f.requester, self.requester_id);
+        d.add_text(f.channel, &self.channel);
+        d.add_text(f.lang, ticket_lang.map(Lang::code).unwrap_or("none"));
+        for (flag, on) in [
+            ("attachment", self.has_attachment),
+            ("replies", replies),
+            ("notes", notes),
+        ] {
+            if on {
+                d.add_text(f.has, flag);
+            }
+        }
+        d.add_i64(f.created, self.created_at);
+        d.add_i64(f.updated, self.updated_at);
+        if let Some(s) = self.solved_at {
+            d.add_i64(f.solved, s);
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_messages_round_trip_any_text() {
+        let m = StoredMessage {
+            id: 7,
+            public: false,
+            lang: Some(Lang::Russian),
+            text: "Счёт № 5 — «оплачен»\u{1f} ещё".into(),
+        };
+        assert_eq!(StoredMessage::decode(&m.encode()), Some(m));
+    }
+
+    #[test]
+    fn long_messages_are_clipped_on_a_char_boundary() {
+        let text = "é".repeat(40_000);
+        let c = clip(&text, MESSAGE_LIMIT);
+        assert!(c.len() <= MESSAGE_LIMIT && c.chars().all(|ch| ch == 'é'));
+    }
+}

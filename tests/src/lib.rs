@@ -21,6 +21,7 @@ pub struct TestServer {
     pub http: reqwest::Client,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    search: Option<triage_app::search::SearchHandle>,
     /// The data directory; removed when the server is dropped.
     pub dir: tempfile::TempDir,
 }
@@ -43,6 +44,7 @@ impl TestServer {
         let app = App::open(config.app_config())
             .await
             .context("opening the app")?;
+        let search = app.start_search().await.context("starting search")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -61,12 +63,27 @@ impl TestServer {
                 .build()?,
             shutdown: Some(tx),
             task: Some(task),
+            search: Some(search),
             dir,
         })
     }
 
+    /// Waits until every change committed so far is searchable.
+    pub async fn indexed(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.app
+                .search_caught_up(std::time::Duration::from_secs(30))
+                .await?,
+            "the search index did not catch up"
+        );
+        Ok(())
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) {
+        if let Some(search) = self.search.take() {
+            search.stop();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -139,6 +156,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if let Some(search) = self.search.take() {
+            search.stop();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

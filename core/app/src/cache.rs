@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use triage_domain::Actor;
 use triage_domain::custom_field::CustomFieldDef;
-use triage_store::{CustomFieldRow, StatusRow, UserRow};
+use triage_store::{CustomFieldRow, GroupRow, StatusRow, UserRow};
 
 use crate::{App, AppResult};
 
@@ -22,6 +22,7 @@ pub(crate) const TTL: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub(crate) struct Config {
     pub statuses: Vec<StatusRow>,
+    pub groups: Vec<GroupRow>,
     pub fields: Vec<CustomFieldRow>,
     pub active_defs: Vec<CustomFieldDef>,
 }
@@ -44,6 +45,7 @@ impl App {
         let repos = self.store.read();
         let statuses = repos.list_statuses().await?;
         let fields = repos.list_custom_fields().await?;
+        let groups = repos.list_groups().await?;
         let active_defs = fields
             .iter()
             .filter(|f| f.active)
@@ -51,6 +53,7 @@ impl App {
             .collect::<AppResult<Vec<_>>>()?;
         let config = Arc::new(Config {
             statuses,
+            groups,
             fields,
             active_defs,
         });

@@ -432,6 +432,7 @@ impl App {
             })
             .await;
         self.forget_actors();
+        self.forget_config();
         result
     }
 
@@ -474,6 +475,7 @@ impl App {
             })
             .await;
         self.forget_actors();
+        self.forget_config();
         result
     }
 

@@ -29,6 +29,12 @@ pub enum AppError {
     /// A malformed request that no field rule covers.
     #[error("{0}")]
     BadRequest(String),
+    /// A search query that cannot be read.
+    #[error("{message} (at column {column})")]
+    InvalidQuery { message: String, column: usize },
+    /// A part of the service is not running or not ready.
+    #[error("{0}")]
+    Unavailable(String),
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),

@@ -16,6 +16,7 @@ mod error;
 pub mod housekeeping;
 mod html;
 pub mod password;
+pub mod search;
 pub mod tickets;
 
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ pub(crate) use triage_store::TICKET_COUNTER;
 pub struct AppConfig {
     /// `sqlite://…` or `postgres://…`.
     pub database_url: String,
-    /// Where attachments (and later the search index) live.
+    /// Where attachments and the search index live.
     pub data_dir: PathBuf,
     /// The largest attachment accepted, in bytes.
     pub max_attachment_bytes: u64,
@@ -75,6 +76,7 @@ pub struct App {
     pub(crate) config: Arc<AppConfig>,
     events: Arc<Notify>,
     cache: Arc<cache::Cache>,
+    search: Arc<search::SearchSlot>,
 }
 
 /// Who is acting, and through what.
@@ -125,11 +127,15 @@ impl App {
         }
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
+        let search = Arc::new(search::SearchSlot::new(triage_search::Home::new(
+            config.data_dir.join("search"),
+        )));
         let app = App {
             store,
             config: Arc::new(config),
             events: Arc::new(Notify::new()),
             cache: Arc::default(),
+            search,
         };
         app.seed().await?;
         Ok(app)

@@ -97,10 +97,12 @@ impl Home {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with("index-"));
-            if is_build && Some(&path) != current.as_ref() && !keep.contains(&path.as_path()) {
-                if let Err(e) = std::fs::remove_dir_all(&path) {
-                    tracing::warn!(path = %path.display(), error = %e, "cannot remove an old search index");
-                }
+            if is_build
+                && Some(&path) != current.as_ref()
+                && !keep.contains(&path.as_path())
+                && let Err(e) = std::fs::remove_dir_all(&path)
+            {
+                tracing::warn!(path = %path.display(), error = %e, "cannot remove an old search index");
             }
         }
     }
@@ -174,7 +176,10 @@ impl SearchIndex {
         }
         let opened = Self::with_index(dir, index, fields, writer)?;
         match opened.checkpoint()? {
-            Some(c) if c.schema == SCHEMA_VERSION => Ok(opened),
+            Some(c) if c.schema == SCHEMA_VERSION && c.complete => Ok(opened),
+            Some(c) if c.schema == SCHEMA_VERSION => Err(SearchError::Corrupt(
+                "a rebuild of the index was interrupted".into(),
+            )),
             Some(_) => Err(SearchError::Corrupt(
                 "the index was written with another schema version".into(),
             )),
@@ -287,12 +292,12 @@ impl SearchIndex {
             let ids = segment.fast_fields().u64("id")?;
             let versions = segment.fast_fields().u64("version")?;
             for doc in segment.doc_ids_alive() {
-                if let (Some(id), Some(v)) = (ids.first(doc), versions.first(doc)) {
-                    if out.insert(id, v).is_some() {
-                        return Err(SearchError::Corrupt(format!(
-                            "ticket #{id} is indexed twice"
-                        )));
-                    }
+                if let (Some(id), Some(v)) = (ids.first(doc), versions.first(doc))
+                    && out.insert(id, v).is_some()
+                {
+                    return Err(SearchError::Corrupt(format!(
+                        "ticket #{id} is indexed twice"
+                    )));
                 }
             }
         }

@@ -133,6 +133,8 @@ const RECENCY: f32 = 0.2;
 /// After this many days a ticket has lost half of its recency bonus.
 const RECENCY_HALF_LIFE_DAYS: f32 = 60.0;
 const DAY_MS: f32 = 86_400_000.0;
+/// Similar tickets score at least this share of the best one.
+const SIMILAR_CUTOFF: f32 = 0.3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Rank(i64, i64);
@@ -639,9 +641,14 @@ impl SearchIndex {
             &query,
             &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score(),
         )?;
+        // Tickets that share only a common word or two with the best match are noise.
+        let best = found.first().map(|(s, _)| *s).unwrap_or(0.0);
         let mut highlighter = Highlighter::new(&[], &[], Analyzers::default());
         let mut hits = Vec::with_capacity(found.len());
-        for (score, address) in found {
+        for (score, address) in found
+            .into_iter()
+            .filter(|(s, _)| *s >= best * SIMILAR_CUTOFF)
+        {
             let doc: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&doc, score, &mut highlighter, reader, Default::default()));
         }

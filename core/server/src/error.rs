@@ -96,6 +96,18 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m)
             }
             AppError::BadRequest(m) => ApiError::bad_request(m),
+            AppError::InvalidQuery { message, column } => {
+                let mut e = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("{message} (at column {column})"),
+                );
+                e.extra = Some(json!({ "column": column }));
+                e
+            }
+            AppError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
             AppError::Store(e) => ApiError::internal(&e.to_string()),
             AppError::Internal(m) => ApiError::internal(&m),
         }

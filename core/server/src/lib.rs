@@ -28,7 +28,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::ApiError;
-use crate::routes::{auth, directory, messages, system, tickets, users};
+use crate::routes::{auth, directory, messages, search, system, tickets, users};
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
 #[derive(OpenApi)]
@@ -37,6 +37,7 @@ use crate::routes::{auth, directory, messages, system, tickets, users};
     tags(
         (name = "tickets", description = "Tickets, their history, links and merges"),
         (name = "messages", description = "Replies, notes and attachments"),
+        (name = "search", description = "Full-text search and similar tickets"),
         (name = "people", description = "Users, organizations and groups"),
         (name = "configuration", description = "Statuses, custom fields and macros"),
         (name = "auth", description = "Sessions, setup and API tokens"),
@@ -62,6 +63,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::links, tickets::add_link))
         .routes(routes!(tickets::remove_link))
         .routes(routes!(tickets::apply_macro))
+        .routes(routes!(search::search))
+        .routes(routes!(search::similar))
         .routes(routes!(messages::list_messages, messages::add_message))
         .routes(routes!(messages::download))
         .routes(routes!(users::list_users, users::create_user))

@@ -51,6 +51,13 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Rebuilds the search index from the database into a new directory and swaps it in;
+    /// a running server keeps answering searches and switches to it when it is done.
+    Reindex {
+        /// Only compare the index with the database, ticket by ticket.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,9 +167,11 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 );
             }
             let housekeeping = app.spawn_housekeeping();
+            let search = app.start_search().await.context("starting search")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             housekeeping.abort();
+            search.stop();
         }
         Command::Migrate => {
             println!(
@@ -255,6 +264,45 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             println!(
                 "sign in as {} (or any agent) with password {}",
                 summary.admin_email, summary.agent_password
+            );
+        }
+        Command::Reindex { check: true } => {
+            let check = app.check_search_index().await?;
+            println!(
+                "index holds {} tickets up to event {} (log at {})",
+                check.indexed, check.position, check.log_head
+            );
+            if check.consistent() {
+                println!("index and database agree");
+            } else {
+                println!(
+                    "missing: {:?}\nstale: {:?}\nextra: {:?}",
+                    check.missing, check.stale, check.extra
+                );
+                bail!("the index differs from the database; run `triage reindex`");
+            }
+        }
+        Command::Reindex { check: false } => {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} tickets  {per_sec}  eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let summary = app.reindex(Some(&progress)).await?;
+            bar.finish_and_clear();
+            println!(
+                "indexed {} tickets in {:.1} s ({:.0} tickets/s), {:.1} MB on disk at {}",
+                summary.tickets,
+                summary.seconds,
+                summary.tickets as f64 / summary.seconds.max(0.001),
+                summary.disk_bytes as f64 / 1e6,
+                summary.directory.display()
             );
         }
     }

@@ -6,5 +6,6 @@ mod bad_input;
 mod concurrency;
 mod openapi;
 mod permissions;
+mod search;
 mod story;
 mod tickets;

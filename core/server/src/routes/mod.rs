@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod directory;
 pub mod messages;
+pub mod search;
 pub mod system;
 pub mod tickets;
 pub mod users;

@@ -163,15 +163,16 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() -> anyhow::Result<(
         "still answering after exit"
     );
 
-    let app = reopen(&Running {
+    // Keep the data directory until the end: it is removed when `stopped` is dropped.
+    let stopped = Running {
         dir,
         url,
         token,
         base,
         server,
         http,
-    })
-    .await?;
+    };
+    let app = reopen(&stopped).await?;
     let page = app
         .list_tickets(&App::system_actor(), Default::default())
         .await?;
@@ -213,5 +214,60 @@ async fn a_kill_9_loses_no_acknowledged_ticket() -> anyhow::Result<()> {
         let ticket = app.get_ticket(&App::system_actor(), id).await?;
         assert!(ticket.ticket.subject.starts_with("Acknowledged"));
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_kill_9_while_indexing_leaves_an_index_that_catches_up_exactly() -> anyhow::Result<()> {
+    let mut running = start().await?;
+    // Writers keep creating and updating tickets while the server is killed.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (http, base, token, stop) = (
+            running.http.clone(),
+            running.base.clone(),
+            running.token.clone(),
+            stop.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let created = http
+                    .post(format!("{base}/api/v1/tickets"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"subject": format!("Crash case {w}-{i}"), "body": "indexed while killed", "requester": {"email": "c@c.example"}}))
+                    .send()
+                    .await;
+                let Ok(created) = created else { break };
+                let Ok(body) = created.json::<serde_json::Value>().await else { break };
+                if let Some(id) = body["id"].as_i64() {
+                    let _ = http
+                        .patch(format!("{base}/api/v1/tickets/{id}"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"priority": "high", "tags": ["updated"]}))
+                        .send()
+                        .await;
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    running.server.kill()?;
+    running.server.wait()?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await?;
+    }
+    // The next start resumes from the checkpoint in the index and catches up.
+    let app = reopen(&running).await?;
+    let search = app.start_search().await?;
+    assert!(app.search_caught_up(Duration::from_secs(60)).await?);
+    let check = app.check_search_index().await?;
+    search.stop();
+    assert!(check.indexed > 0);
+    assert!(check.consistent(), "{check:?}");
+    assert_eq!(check.position, check.log_head);
     Ok(())
 }

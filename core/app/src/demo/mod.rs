@@ -17,7 +17,7 @@
 //! Everything random is drawn up front from one seeded generator; the tickets are then
 //! written several at a time, which the store batches into shared transactions.
 
-mod phrasebook;
+pub mod phrasebook;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -2,7 +2,7 @@
 
 /// Realistic ticket text in one language.
 #[derive(Debug)]
-pub(crate) struct Phrasebook {
+pub struct Phrasebook {
     /// ISO 639-1 code: "en", "sv", "da", "ro", "it", "ru".
     pub code: &'static str,
     /// Ticket subjects, as customers write them.
@@ -22,7 +22,7 @@ pub(crate) struct Phrasebook {
 }
 
 /// All phrasebooks, in the order en, sv, da, ro, it, ru.
-pub(crate) const PHRASEBOOKS: &[Phrasebook] = &[
+pub const PHRASEBOOKS: &[Phrasebook] = &[
     // ------------------------------------------------------------------
     // English
     // ------------------------------------------------------------------

@@ -1,33 +1,40 @@
 //! How text becomes terms.
 //!
-//! Every text field comes twice: a *plain* field holds each word lowercased with its
-//! accents, positions kept for phrases and snippets; a *stem* field holds each word
-//! stemmed in the language of the text it came from, stop words dropped and accents
-//! folded. A value of a stem field starts with a language tag ([`tag`]) that the stem
-//! tokenizer reads, so one field holds messages in many languages. A query word is
-//! looked up exactly in the plain fields and, stemmed in every language, in the stem
-//! fields: `biljetter` finds `biljett` without knowing the query's language.
+//! Each text field holds every word twice over at the same position: the word itself,
+//! lowercased with its accents (for exact matches and phrases), and — when it differs —
+//! its *variant*: the word stemmed in the language of the text it came from and with its
+//! accents folded, prefixed with [`VARIANT`]. A value starts with a language tag
+//! ([`tag`]) that the tokenizer reads, so one field holds messages in many languages.
+//! A query word is looked up as itself and, stemmed in every language, as a variant:
+//! `biljetter` finds `biljett` without knowing the query's language, in one field and one
+//! pass over the text at indexing time.
+
+use std::collections::HashMap;
 
 use tantivy::Index;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, BoxTokenStream, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 
 use crate::lang::Lang;
 
-/// The tokenizer name of the plain fields.
-pub const PLAIN: &str = "triage_plain";
-/// The tokenizer name of the stem fields.
-pub const STEM: &str = "triage_stem";
+/// The tokenizer name of the text fields.
+pub const TEXT: &str = "triage_text";
+
+/// The first character of a variant term; never part of a word.
+pub const VARIANT: char = '~';
 
 /// Words longer than this many bytes are not indexed (they are hashes, base64 or junk).
 const LONGEST_WORD: usize = 60;
 
+/// Distinct words whose variant a tokenizer remembers, per language.
+const CACHE_WORDS: usize = 100_000;
+
 const TAG_START: char = '\u{1}';
 const TAG_END: char = '\u{2}';
 
-/// Prefixes a stem field value with the language its words are stemmed in.
+/// Prefixes a field value with the language its words are stemmed in.
 pub fn tag(lang: Option<Lang>, text: &str) -> String {
     match lang {
         Some(l) => format!("{TAG_START}{}{TAG_END}{text}", l.code()),
@@ -35,7 +42,8 @@ pub fn tag(lang: Option<Lang>, text: &str) -> String {
     }
 }
 
-fn untag(text: &str) -> (Option<Lang>, &str) {
+/// Splits a tagged value into its language and its text.
+pub fn untag(text: &str) -> (Option<Lang>, &str) {
     if let Some(rest) = text.strip_prefix(TAG_START)
         && let Some((code, body)) = rest.split_once(TAG_END)
     {
@@ -44,7 +52,7 @@ fn untag(text: &str) -> (Option<Lang>, &str) {
     (None, text)
 }
 
-/// The analyzer of the plain fields: words, lowercased.
+/// Words, lowercased.
 pub fn plain() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
@@ -52,63 +60,190 @@ pub fn plain() -> TextAnalyzer {
         .build()
 }
 
-/// The analyzer of a stem field for text in `lang`, or in no known language.
-pub fn stemmed(lang: Option<Lang>) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(LONGEST_WORD))
-        .filter(LowerCaser)
-        .dynamic();
-    let Some(lang) = lang else {
-        return base.filter_dynamic(AsciiFoldingFilter).build();
-    };
-    let base = match StopWordFilter::new(lang.stemming()) {
-        Some(stop) => base.filter_dynamic(stop),
-        None => base,
-    };
-    base.filter_dynamic(Stemmer::new(lang.stemming()))
-        .filter_dynamic(AsciiFoldingFilter)
-        .build()
+/// Folds the accents of Latin letters (`é` → `e`, `ß` → `ss`, `ș` → `s`); other scripts
+/// are left as they are.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        let folded = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+            'ç' | 'ć' | 'č' => "c",
+            'ď' | 'đ' => "d",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+            'ł' | 'ľ' | 'ĺ' => "l",
+            'ñ' | 'ń' | 'ň' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+            'ř' | 'ŕ' => "r",
+            'ś' | 'š' | 'ş' | 'ș' => "s",
+            'ß' => "ss",
+            'ť' | 'ţ' | 'ț' => "t",
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+            'ý' | 'ÿ' => "y",
+            'ź' | 'ż' | 'ž' => "z",
+            'æ' => "ae",
+            'œ' => "oe",
+            'þ' => "th",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(folded);
+    }
+    out
 }
 
-/// The tokenizer of the stem fields: reads the language tag and stems accordingly.
+/// Stems words, one stemmer per language, remembering recent words.
 #[derive(Clone)]
-pub struct StemTokenizer {
-    by_lang: Vec<TextAnalyzer>,
-    unknown: TextAnalyzer,
+pub struct Stems {
+    stemmers: Vec<frostem::Stemmer>,
+    cache: Vec<HashMap<String, String>>,
 }
 
-impl std::fmt::Debug for StemTokenizer {
+impl std::fmt::Debug for Stems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StemTokenizer")
+        f.write_str("Stems")
     }
 }
 
-impl Default for StemTokenizer {
+impl Default for Stems {
     fn default() -> Self {
-        StemTokenizer {
-            by_lang: Lang::ALL.into_iter().map(|l| stemmed(Some(l))).collect(),
-            unknown: stemmed(None),
+        Stems {
+            stemmers: Lang::ALL
+                .into_iter()
+                .map(|l| frostem::Stemmer::new(l.algorithm()))
+                .collect(),
+            cache: vec![HashMap::new(); Lang::ALL.len() + 1],
         }
     }
 }
 
-impl Tokenizer for StemTokenizer {
-    type TokenStream<'a> = BoxTokenStream<'a>;
+impl Stems {
+    /// The stem of a lowercased word in `lang` (no language: the word), accents folded.
+    pub fn stem<'a>(&'a mut self, lang: Option<Lang>, word: &'a str) -> &'a str {
+        let slot = lang.map(Lang::index).unwrap_or(Lang::ALL.len());
+        let Stems { stemmers, cache } = self;
+        let Some(cache) = cache.get_mut(slot) else {
+            return word;
+        };
+        if !cache.contains_key(word) {
+            if cache.len() >= CACHE_WORDS {
+                cache.clear();
+            }
+            let stem = match lang.and_then(|l| stemmers.get(l.index())) {
+                Some(s) => fold(&s.stem(word)),
+                None => fold(word),
+            };
+            cache.insert(word.to_string(), stem);
+        }
+        cache.get(word).map(String::as_str).unwrap_or(word)
+    }
+}
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> BoxTokenStream<'a> {
+/// The tokenizer of the text fields: reads the language tag and emits each word and, at
+/// the same position, its variant where it differs.
+#[derive(Clone)]
+pub struct TextTokenizer {
+    plain: TextAnalyzer,
+    stems: Stems,
+    tokens: Vec<Token>,
+}
+
+impl std::fmt::Debug for TextTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextTokenizer")
+    }
+}
+
+impl Default for TextTokenizer {
+    fn default() -> Self {
+        TextTokenizer {
+            plain: plain(),
+            stems: Stems::default(),
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// The tokens of one value, already computed.
+#[derive(Debug)]
+pub struct Tokens<'a> {
+    tokens: &'a [Token],
+    next: usize,
+}
+
+impl TokenStream for Tokens<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        unreachable!("the tokens of a text field are read, never changed")
+    }
+}
+
+/// The next reusable token of `tokens`, so that indexing a value allocates nothing once
+/// the buffer has grown.
+fn slot(tokens: &mut Vec<Token>, n: usize) -> &mut Token {
+    if n == tokens.len() {
+        tokens.push(Token::default());
+    }
+    &mut tokens[n]
+}
+
+impl Tokenizer for TextTokenizer {
+    type TokenStream<'a> = Tokens<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens<'a> {
         let (lang, body) = untag(text);
-        match lang.and_then(|l| self.by_lang.get_mut(l.index())) {
-            Some(analyzer) => analyzer.token_stream(body),
-            None => self.unknown.token_stream(body),
+        let shift = text.len() - body.len();
+        let TextTokenizer {
+            plain,
+            stems,
+            tokens,
+        } = self;
+        let mut n = 0;
+        let mut stream = plain.token_stream(body);
+        while stream.advance() {
+            let t = stream.token();
+            let variant = stems.stem(lang, &t.text);
+            let differs = variant != t.text;
+            for (i, text) in [Some(t.text.as_str()), differs.then_some(variant)]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(text) = text else { continue };
+                let out = slot(tokens, n);
+                out.offset_from = t.offset_from + shift;
+                out.offset_to = t.offset_to + shift;
+                out.position = t.position;
+                out.position_length = t.position_length;
+                out.text.clear();
+                if i == 1 {
+                    out.text.push(VARIANT);
+                }
+                out.text.push_str(text);
+                n += 1;
+            }
+        }
+        Tokens {
+            tokens: &tokens[..n],
+            next: 0,
         }
     }
 }
 
 /// Registers the analyzers on an index.
 pub fn register(index: &Index) {
-    let tokenizers = index.tokenizers();
-    tokenizers.register(PLAIN, plain());
-    tokenizers.register(STEM, TextAnalyzer::from(StemTokenizer::default()));
+    index
+        .tokenizers()
+        .register(TEXT, TextAnalyzer::from(TextTokenizer::default()));
 }
 
 /// The words of a text, lowercased, with their byte offsets.
@@ -125,8 +260,7 @@ pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
 #[derive(Clone)]
 pub struct Analyzers {
     plain: TextAnalyzer,
-    by_lang: Vec<TextAnalyzer>,
-    unknown: TextAnalyzer,
+    stems: Stems,
     stop: Vec<Option<TextAnalyzer>>,
 }
 
@@ -140,8 +274,7 @@ impl Default for Analyzers {
     fn default() -> Self {
         Analyzers {
             plain: plain(),
-            by_lang: Lang::ALL.into_iter().map(|l| stemmed(Some(l))).collect(),
-            unknown: stemmed(None),
+            stems: Stems::default(),
             stop: Lang::ALL
                 .into_iter()
                 .map(|l| {
@@ -163,31 +296,22 @@ impl Analyzers {
         words(&mut self.plain, text)
     }
 
-    /// Every stem field term a single lowercased word may have been indexed as, over all
-    /// languages, without duplicates.
+    /// Every stem a lowercased word has over all languages (and itself with accents
+    /// folded), without duplicates.
     pub fn stems(&mut self, word: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for analyzer in self
-            .by_lang
-            .iter_mut()
-            .chain(std::iter::once(&mut self.unknown))
-        {
-            for token in words(analyzer, word) {
-                if !out.contains(&token.text) {
-                    out.push(token.text);
-                }
+        for lang in Lang::ALL.into_iter().map(Some).chain(std::iter::once(None)) {
+            let s = self.stems.stem(lang, word);
+            if !s.is_empty() && !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
             }
         }
         out
     }
 
-    /// The stem of a word in the language of the text it appears in.
-    pub fn stem_in(&mut self, lang: Option<Lang>, word: &str) -> Option<String> {
-        let analyzer = match lang.and_then(|l| self.by_lang.get_mut(l.index())) {
-            Some(a) => a,
-            None => &mut self.unknown,
-        };
-        words(analyzer, word).into_iter().next().map(|t| t.text)
+    /// The stem of a word in the language of the text it appears in, accents folded.
+    pub fn stem_in(&mut self, lang: Option<Lang>, word: &str) -> String {
+        self.stems.stem(lang, word).to_string()
     }
 
     /// Whether a word is a stop word in any language with a list.
@@ -203,13 +327,13 @@ impl Analyzers {
 mod tests {
     use super::*;
 
-    fn stem_terms(lang: Option<Lang>, text: &str) -> Vec<String> {
-        let mut t = StemTokenizer::default();
+    fn terms(lang: Option<Lang>, text: &str) -> Vec<(String, usize)> {
+        let mut t = TextTokenizer::default();
         let tagged = tag(lang, text);
         let mut stream = t.token_stream(&tagged);
         let mut out = Vec::new();
         while stream.advance() {
-            out.push(stream.token().text.clone());
+            out.push((stream.token().text.clone(), stream.token().position));
         }
         out
     }
@@ -229,8 +353,12 @@ mod tests {
             (Lang::Spanish, "facturas", "factura"),
         ];
         for (lang, inflected, base) in pairs {
-            let indexed = stem_terms(Some(lang), base);
-            let query = a.stems(&inflected.to_lowercase());
+            let indexed: Vec<String> = terms(Some(lang), base).into_iter().map(|t| t.0).collect();
+            let stems = a.stems(&inflected.to_lowercase());
+            let query: Vec<String> = stems
+                .iter()
+                .flat_map(|s| [s.clone(), format!("{VARIANT}{s}")])
+                .collect();
             assert!(
                 indexed.iter().any(|t| query.contains(t)),
                 "{lang:?}: {inflected} -> {query:?} should meet {base} -> {indexed:?}"
@@ -239,14 +367,29 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_are_dropped_and_accents_folded_in_stem_fields() {
+    fn words_and_their_variants_share_a_position() {
         assert_eq!(
-            stem_terms(Some(Lang::English), "the printer"),
-            vec!["printer"]
+            terms(Some(Lang::English), "The printers"),
+            vec![
+                ("the".to_string(), 0),
+                ("printers".to_string(), 1),
+                ("~printer".to_string(), 1)
+            ]
         );
-        assert_eq!(stem_terms(None, "Café CRÈME"), vec!["cafe", "creme"]);
+        assert_eq!(
+            terms(None, "Café CRÈME"),
+            vec![
+                ("café".to_string(), 0),
+                ("~cafe".to_string(), 0),
+                ("crème".to_string(), 1),
+                ("~creme".to_string(), 1)
+            ]
+        );
         // An unknown language tag is read as no language.
-        assert_eq!(stem_terms(None, "\u{1}xx\u{2}Words"), vec!["words"]);
+        assert_eq!(
+            terms(None, "\u{1}xx\u{2}Words"),
+            vec![("words".to_string(), 0)]
+        );
     }
 
     #[test]
@@ -267,5 +410,12 @@ mod tests {
         assert!(a.is_stop_word("the"));
         assert!(a.is_stop_word("och"));
         assert!(!a.is_stop_word("printer"));
+    }
+
+    #[test]
+    fn folding_keeps_other_scripts() {
+        assert_eq!(fold("ștergeți"), "stergeti");
+        assert_eq!(fold("straße"), "strasse");
+        assert_eq!(fold("счёт"), "счёт");
     }
 }

@@ -41,6 +41,8 @@ pub struct TicketDoc {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageDoc {
     pub id: u64,
+    /// Who wrote it (a person writes one ticket in one language).
+    pub author: u64,
     /// Public reply, or internal note.
     pub public: bool,
     pub text: String,
@@ -96,40 +98,55 @@ fn clip(text: &str, limit: usize) -> &str {
 }
 
 impl TicketDoc {
-    /// The ticket's language: that of its subject and first message together.
-    pub fn language(&self) -> Option<Lang> {
-        let first = self
-            .messages
-            .first()
-            .map(|m| clip(&m.text, 2000))
-            .unwrap_or("");
-        lang::detect(&format!("{}\n{first}", self.subject))
+    /// The language of each message: detected from the first message each author wrote
+    /// in this ticket that is long enough to tell (a person keeps to one language within
+    /// a ticket); `None` where nothing told.
+    pub fn message_languages(&self) -> Vec<Option<Lang>> {
+        let mut by_author: Vec<(u64, Lang)> = Vec::new();
+        self.messages
+            .iter()
+            .map(|m| {
+                if let Some((_, l)) = by_author.iter().find(|(a, _)| *a == m.author) {
+                    return Some(*l);
+                }
+                let detected = lang::detect(clip(&m.text, MESSAGE_LIMIT));
+                if let Some(l) = detected {
+                    by_author.push((m.author, l));
+                }
+                detected
+            })
+            .collect()
     }
 
-    /// Builds the tantivy document.
+    /// Builds the tantivy document. The ticket's language is that of its first message
+    /// (or of its subject when the message does not tell); a message whose own language
+    /// cannot be told is taken to be in the ticket's.
     pub fn to_document(&self, f: &Fields) -> TantivyDocument {
         let mut d = TantivyDocument::new();
-        let ticket_lang = self.language();
+        let langs = self.message_languages();
+        let ticket_lang = langs
+            .first()
+            .copied()
+            .flatten()
+            .or_else(|| lang::detect(&self.subject));
         d.add_u64(f.id, self.id);
         d.add_u64(f.version, self.version);
-        d.add_text(f.subject, &self.subject);
-        d.add_text(f.subject_stem, tag(ticket_lang, &self.subject));
+        d.add_text(f.subject, tag(ticket_lang, &self.subject));
         let (mut replies, mut notes) = (false, false);
-        for m in &self.messages {
+        for (m, lang) in self.messages.iter().zip(langs) {
             let text = clip(&m.text, MESSAGE_LIMIT);
             if text.trim().is_empty() {
                 continue;
             }
-            let lang = lang::detect(text).or(ticket_lang);
-            let (plain, stem) = if m.public {
+            let lang = lang.or(ticket_lang);
+            let field = if m.public {
                 replies = true;
-                (f.replies, f.replies_stem)
+                f.replies
             } else {
                 notes = true;
-                (f.notes, f.notes_stem)
+                f.notes
             };
-            d.add_text(plain, text);
-            d.add_text(stem, tag(lang, text));
+            d.add_text(field, tag(lang, text));
             let stored = StoredMessage {
                 id: m.id,
                 public: m.public,
@@ -186,6 +203,42 @@ mod tests {
             text: "Счёт № 5 — «оплачен»\u{1f} ещё".into(),
         };
         assert_eq!(StoredMessage::decode(&m.encode()), Some(m));
+    }
+
+    #[test]
+    fn each_author_is_detected_once_and_keeps_their_language() {
+        let m = |id, author, text: &str| MessageDoc {
+            id,
+            author,
+            public: true,
+            text: text.into(),
+        };
+        let t = TicketDoc {
+            messages: vec![
+                m(
+                    1,
+                    7,
+                    "Jag kan inte logga in på mitt konto sedan uppdateringen igår, lösenordet avvisas.",
+                ),
+                m(
+                    2,
+                    8,
+                    "I am sorry to hear that, please reset your password from the sign-in page.",
+                ),
+                m(3, 7, "Tack!"),
+                m(4, 9, "ok"),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            t.message_languages(),
+            vec![
+                Some(Lang::Swedish),
+                Some(Lang::English),
+                Some(Lang::Swedish),
+                None
+            ]
+        );
     }
 
     #[test]

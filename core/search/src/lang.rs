@@ -128,6 +128,30 @@ impl Lang {
         }
     }
 
+    pub(crate) fn algorithm(self) -> frostem::Algorithm {
+        use frostem::Algorithm as A;
+        match self {
+            Lang::Arabic => A::Arabic,
+            Lang::Danish => A::Danish,
+            Lang::Dutch => A::Dutch,
+            Lang::English => A::English,
+            Lang::Finnish => A::Finnish,
+            Lang::French => A::French,
+            Lang::German => A::German,
+            Lang::Greek => A::Greek,
+            Lang::Hungarian => A::Hungarian,
+            Lang::Italian => A::Italian,
+            Lang::Norwegian => A::Norwegian,
+            Lang::Portuguese => A::Portuguese,
+            Lang::Romanian => A::Romanian,
+            Lang::Russian => A::Russian,
+            Lang::Spanish => A::Spanish,
+            Lang::Swedish => A::Swedish,
+            Lang::Tamil => A::Tamil,
+            Lang::Turkish => A::Turkish,
+        }
+    }
+
     fn detected(self) -> Detected {
         match self {
             Lang::Arabic => Detected::Ara,
@@ -157,8 +181,15 @@ impl Lang {
     }
 }
 
-/// How many characters of a text detection looks at; more adds time, not accuracy.
-const SAMPLE_CHARS: usize = 2000;
+/// How many characters of a text detection looks at: enough for trigram statistics to
+/// settle; more adds time, not accuracy.
+const SAMPLE_CHARS: usize = 120;
+
+fn detector() -> &'static Detector {
+    static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+    DETECTOR
+        .get_or_init(|| Detector::with_allowlist(Lang::ALL.iter().map(|l| l.detected()).collect()))
+}
 
 /// Detects the language of a text among the stemmed languages; `None` when the text is
 /// too short to tell or written in another language or script.
@@ -170,8 +201,7 @@ pub fn detect(text: &str) -> Option<Lang> {
     if sample.chars().filter(|c| c.is_alphabetic()).count() < 3 {
         return None;
     }
-    let detector = Detector::with_allowlist(Lang::ALL.iter().map(|l| l.detected()).collect());
-    let info = detector.detect(sample)?;
+    let info = detector().detect(sample)?;
     let lang = Lang::ALL
         .into_iter()
         .find(|l| l.detected() == info.lang())?;

@@ -4,10 +4,10 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use crate::analyzer::{PLAIN, STEM};
+use crate::analyzer::TEXT;
 
 /// The version of the schema; an index written with another one is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles to every field of the index.
 #[derive(Debug, Clone)]
@@ -16,14 +16,12 @@ pub struct Fields {
     pub id: Field,
     /// The ticket's version when it was indexed.
     pub version: Field,
+    /// The subject, tagged with the ticket's language (stored so).
     pub subject: Field,
-    pub subject_stem: Field,
     /// Public messages.
     pub replies: Field,
-    pub replies_stem: Field,
     /// Internal notes (staff only).
     pub notes: Field,
-    pub notes_stem: Field,
     /// Requester name and email, organization, custom field values and tags as words.
     pub meta: Field,
     /// The messages as stored text, for snippets (see [`crate::document`]).
@@ -47,16 +45,11 @@ pub struct Fields {
     pub schema: Schema,
 }
 
-fn text(tokenizer: &str, positions: bool) -> TextOptions {
-    let record = if positions {
-        IndexRecordOption::WithFreqsAndPositions
-    } else {
-        IndexRecordOption::WithFreqs
-    };
+fn text() -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(tokenizer)
-            .set_index_option(record),
+            .set_tokenizer(TEXT)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     )
 }
 
@@ -69,13 +62,10 @@ impl Fields {
         Fields {
             id: b.add_u64_field("id", number()),
             version: b.add_u64_field("version", FAST | STORED),
-            subject: b.add_text_field("subject", text(PLAIN, true) | STORED),
-            subject_stem: b.add_text_field("subject_stem", text(STEM, false)),
-            replies: b.add_text_field("replies", text(PLAIN, true)),
-            replies_stem: b.add_text_field("replies_stem", text(STEM, false)),
-            notes: b.add_text_field("notes", text(PLAIN, true)),
-            notes_stem: b.add_text_field("notes_stem", text(STEM, false)),
-            meta: b.add_text_field("meta", text(PLAIN, true)),
+            subject: b.add_text_field("subject", text() | STORED),
+            replies: b.add_text_field("replies", text()),
+            notes: b.add_text_field("notes", text()),
+            meta: b.add_text_field("meta", text()),
             messages: b.add_text_field("messages", STORED),
             status: b.add_u64_field("status", number()),
             category: b.add_text_field("category", keyword.clone()),

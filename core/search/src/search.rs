@@ -10,7 +10,7 @@ use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
 use crate::SearchError;
-use crate::analyzer::{Analyzers, tag};
+use crate::analyzer::{Analyzers, tag, untag};
 use crate::document::StoredMessage;
 use crate::index::{SearchIndex, stored_str};
 use crate::lang::Lang;
@@ -511,7 +511,9 @@ impl SearchIndex {
     ) -> Hit {
         let f = self.fields();
         let lang = stored_str(doc, f.lang).and_then(Lang::parse);
-        let subject = stored_str(doc, f.subject).unwrap_or("").to_string();
+        let subject = untag(stored_str(doc, f.subject).unwrap_or(""))
+            .1
+            .to_string();
         let subject_html = highlighter.mark_all(&subject, lang).html;
         let mut snippets: Vec<(usize, Snippet)> = Vec::new();
         if !highlighter.is_empty() {
@@ -600,8 +602,8 @@ impl SearchIndex {
             .with_min_word_length(3)
             .with_max_word_length(40)
             .with_document_fields(vec![
-                (f.subject_stem, vec![OwnedValue::Str(tag(lang, subject))]),
-                (f.replies_stem, texts),
+                (f.subject, vec![OwnedValue::Str(subject.to_string())]),
+                (f.replies, texts),
             ]);
         let solved: Box<dyn Query> = Box::new(BooleanQuery::new(
             ["solved", "closed"]

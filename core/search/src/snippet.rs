@@ -92,9 +92,10 @@ impl Highlighter {
         if self.words.contains(token) {
             return true;
         }
-        if self.prefixes.contains(&prefix(token))
-            && let Some(stem) = self.analyzers.stem_in(lang, token)
-            && self.stems.contains(&stem)
+        if self
+            .prefixes
+            .contains(&prefix(&crate::analyzer::fold(token)))
+            && self.stems.contains(&self.analyzers.stem_in(lang, token))
         {
             return true;
         }

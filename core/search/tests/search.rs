@@ -22,6 +22,7 @@ struct Fixture {
 fn msg(id: u64, public: bool, text: &str) -> MessageDoc {
     MessageDoc {
         id,
+        author: id,
         public,
         text: text.into(),
     }

@@ -448,11 +448,12 @@ impl App {
         let repos = self.store.read();
         let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
         let mut messages: HashMap<i64, Vec<MessageDoc>> = HashMap::new();
-        for m in repos.messages_of_tickets(&ids).await? {
-            messages.entry(m.ticket_id).or_default().push(MessageDoc {
-                id: m.id as u64,
-                public: m.public,
-                text: m.body_text,
+        for (id, ticket_id, author, public, text) in repos.message_texts_of_tickets(&ids).await? {
+            messages.entry(ticket_id).or_default().push(MessageDoc {
+                id: id as u64,
+                author: author as u64,
+                public,
+                text,
             });
         }
         let with_files: HashSet<i64> = repos

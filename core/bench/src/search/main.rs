@@ -283,6 +283,10 @@ fn read_docs(db: &Path) -> anyhow::Result<Vec<Doc>> {
     Ok(docs)
 }
 
+/// PostgreSQL's English stop words (and a few more everyday words) are not picked for the
+/// mix: PostgreSQL would drop them from its query and answer from nothing.
+const EVERYDAY: &str = "a about above after again against all am an and any are as at be because been before being below between both but by can did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we were what when where which while who whom why will with you your yours yourself yourselves would could also please thanks thank hello regards best dear";
+
 /// Picks the words of the mix from the corpus: a common word, two fairly common ones, a
 /// rare one and a frequent phrase, none of them stop words.
 fn mix(docs: &[Doc], now: i64) -> Vec<MixQuery> {
@@ -314,9 +318,10 @@ fn mix(docs: &[Doc], now: i64) -> Vec<MixQuery> {
         .filter(|(w, _)| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let everyday: std::collections::HashSet<&str> = EVERYDAY.split(' ').collect();
     let mut content: Vec<String> = Vec::new();
     for (w, _) in &ranked {
-        if !analyzers.is_stop_word(w) {
+        if !analyzers.is_stop_word(w) && !everyday.contains(w.as_str()) {
             content.push(w.clone());
         }
     }
@@ -331,7 +336,9 @@ fn mix(docs: &[Doc], now: i64) -> Vec<MixQuery> {
     let rare = ranked
         .iter()
         .rev()
-        .find(|(w, n)| *n >= 3 && w.chars().count() >= 6 && !analyzers.is_stop_word(w))
+        .find(|(w, n)| {
+            *n >= 3 && w.chars().count() >= 6 && w.chars().all(|c| c.is_ascii_lowercase())
+        })
         .map(|(w, _)| w.clone())
         .unwrap_or_else(|| pick(500));
     let phrase = bigrams

@@ -15,7 +15,7 @@ use triage_domain::ticket::{Priority, TicketType};
 use triage_domain::{StatusCategory, Visibility};
 
 use super::parse::{Filter, FilterKey, Node, QueryError, example};
-use crate::analyzer::Analyzers;
+use crate::analyzer::{Analyzers, VARIANT};
 use crate::lang::Lang;
 use crate::schema::Fields;
 
@@ -219,24 +219,24 @@ fn should(clauses: Vec<Q>) -> Q {
 }
 
 impl Compiler<'_> {
-    /// The text fields words are looked for in: (plain, stem, boost).
-    fn text_fields(&self) -> Vec<(Field, Option<Field>, f32)> {
+    /// The text fields words are looked for in, with how much a match counts.
+    fn text_fields(&self) -> Vec<(Field, f32)> {
         let f = self.fields;
         let notes = self.reader.staff;
         let mut out = Vec::new();
         if self.scope.everywhere() {
-            out.push((f.subject, Some(f.subject_stem), SUBJECT_BOOST));
-            out.push((f.replies, Some(f.replies_stem), 1.0));
+            out.push((f.subject, SUBJECT_BOOST));
+            out.push((f.replies, 1.0));
             if notes {
-                out.push((f.notes, Some(f.notes_stem), 1.0));
+                out.push((f.notes, 1.0));
             }
-            out.push((f.meta, None, META_BOOST));
+            out.push((f.meta, META_BOOST));
         } else {
             if self.scope.replies {
-                out.push((f.replies, Some(f.replies_stem), 1.0));
+                out.push((f.replies, 1.0));
             }
             if self.scope.notes && notes {
-                out.push((f.notes, Some(f.notes_stem), 1.0));
+                out.push((f.notes, 1.0));
             }
         }
         out
@@ -368,22 +368,27 @@ impl Compiler<'_> {
             }
         }
         let word = words[0].text.clone();
-        let stems = self.analyzers.stems(&word);
+        // The word itself, its variants in every language, and its bare stems where
+        // they are a prefix of it (a document's word that is its own stem has no
+        // variant term).
+        let mut terms: Vec<(String, f32)> = vec![(word.clone(), 1.0)];
+        for s in self.analyzers.stems(&word) {
+            terms.push((format!("{VARIANT}{s}"), STEM_FACTOR));
+            if s != word && word.starts_with(s.as_str()) {
+                terms.push((s, STEM_FACTOR));
+            }
+        }
         let mut known = false;
-        for (plain, stem, boost) in self.text_fields() {
-            known |= self.exists(plain, &word);
-            clauses.push(boosted(text_term(plain, &word), boost));
-            if let Some(stem) = stem {
-                for s in &stems {
-                    known |= self.exists(stem, s);
-                    clauses.push(boosted(text_term(stem, s), boost * STEM_FACTOR));
-                }
+        for (field, boost) in self.text_fields() {
+            for (t, factor) in &terms {
+                known |= self.exists(field, t);
+                clauses.push(boosted(text_term(field, t), boost * factor));
             }
         }
         if !known && word.chars().count() >= FUZZY_MIN_CHARS {
             self.fuzzy_words.push(word.clone());
-            for (plain, _, boost) in self.text_fields() {
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(plain, &word), 1, true);
+            for (field, boost) in self.text_fields() {
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &word), 1, true);
                 clauses.push(boosted(Box::new(fuzzy), boost * FUZZY_FACTOR));
             }
         }
@@ -393,13 +398,13 @@ impl Compiler<'_> {
     fn phrase(&mut self, raw: &str) -> Option<Q> {
         let words = self.analyzers.plain_words(raw);
         let mut clauses: Vec<Q> = Vec::new();
-        for (plain, _, boost) in self.text_fields() {
+        for (field, boost) in self.text_fields() {
             let q: Q = match words.as_slice() {
                 [] => return None,
-                [one] => text_term(plain, &one.text),
+                [one] => text_term(field, &one.text),
                 many => Box::new(PhraseQuery::new_with_offset(
                     many.iter()
-                        .map(|t| (t.position, Term::from_field_text(plain, &t.text)))
+                        .map(|t| (t.position, Term::from_field_text(field, &t.text)))
                         .collect(),
                 )),
             };

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::Repos;
 use crate::entity::{attachment, event, message, organization, ticket};
-use crate::{MessageRow, OrganizationRow, StoreError, TicketRow};
+use crate::{OrganizationRow, StoreError, TicketRow};
 
 impl<C: ConnectionTrait> Repos<'_, C> {
     /// Tickets not deleted, in number order, after number `after`.
@@ -49,14 +49,24 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .await?)
     }
 
-    /// Every message of the given tickets, in order.
-    pub async fn messages_of_tickets(&self, ids: &[i64]) -> Result<Vec<MessageRow>, StoreError> {
+    /// Id, ticket, author, public flag and text of every message of the given tickets, in order.
+    pub async fn message_texts_of_tickets(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, i64, i64, bool, String)>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         Ok(message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::TicketId)
+            .column(message::Column::AuthorId)
+            .column(message::Column::Public)
+            .column(message::Column::BodyText)
             .filter(message::Column::TicketId.is_in(ids.iter().copied()))
             .order_by_asc(message::Column::Id)
+            .into_tuple()
             .all(self.conn)
             .await?)
     }

@@ -7,10 +7,30 @@ use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
+
+/// A consistent read-only view of the database; see [`Store::snapshot`].
+#[derive(Debug)]
+pub struct Snapshot {
+    tx: sea_orm::DatabaseTransaction,
+    backend: Backend,
+}
+
+impl Snapshot {
+    /// The repositories over this snapshot.
+    pub fn repos(&self) -> Repos<'_, sea_orm::DatabaseTransaction> {
+        Repos::new(&self.tx, self.backend)
+    }
+
+    /// Ends the snapshot.
+    pub async fn end(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
 use crate::writer::Writer;
 use crate::{Repos, StoreError};
 
@@ -113,6 +133,26 @@ impl Store {
     /// Read access outside any transaction.
     pub fn read(&self) -> Repos<'_, DatabaseConnection> {
         Repos::new(&self.db, self.backend)
+    }
+
+    /// A read-only transaction: every read through it sees the database as of one
+    /// moment, for readers that must see events and the rows they describe together.
+    pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let tx = match self.backend {
+            Backend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(sea_orm::IsolationLevel::RepeatableRead),
+                        Some(sea_orm::AccessMode::ReadOnly),
+                    )
+                    .await?
+            }
+            Backend::Sqlite => self.db.begin().await?,
+        };
+        Ok(Snapshot {
+            tx,
+            backend: self.backend,
+        })
     }
 
     /// Runs `job` in the next group-commit batch and returns its result once the batch

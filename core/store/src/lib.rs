@@ -17,7 +17,7 @@ pub mod repo;
 pub mod testing;
 mod writer;
 
-pub use connect::{Backend, Store};
+pub use connect::{Backend, Snapshot, Store};
 pub use error::StoreError;
 pub use repo::Repos;
 /// The connection bound of [`Repos`], for callers that are generic over it.

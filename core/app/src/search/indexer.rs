@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use triage_search::schema::SCHEMA_VERSION;
 use triage_search::{Checkpoint, MessageDoc, SearchError, SearchIndex, TicketDoc, WriterConfig};
-use triage_store::TicketRow;
+use triage_store::{Conn, Repos, TicketRow};
 
 use crate::{App, AppError, AppResult};
 
@@ -209,17 +209,18 @@ impl App {
         }
         .map(|c| c.position)
         .unwrap_or(0);
-        let events = self
-            .store
-            .read()
-            .events_after(position, EVENTS_PER_PASS)
-            .await?;
+        // Events and the rows they describe are read in one snapshot, so a row is never
+        // older than the events already applied for it.
+        let snapshot = self.store.snapshot().await?;
+        let repos = snapshot.repos();
+        let events = repos.events_after(position, EVENTS_PER_PASS).await?;
         let Some(last) = events.last().map(|e| e.id) else {
+            snapshot.end().await?;
             return Ok(false);
         };
         let ids: BTreeSet<i64> = events.iter().filter_map(|e| e.ticket_id).collect();
         let ids: Vec<i64> = ids.into_iter().collect();
-        let rows = self.store.read().tickets_by_ids(&ids).await?;
+        let rows = repos.tickets_by_ids(&ids).await?;
         let live: HashSet<i64> = rows
             .iter()
             .filter(|t| t.deleted_at.is_none())
@@ -232,11 +233,14 @@ impl App {
             .collect();
         let docs = self
             .ticket_docs(
+                &repos,
                 rows.into_iter()
                     .filter(|t| t.deleted_at.is_none())
                     .collect(),
             )
             .await?;
+        drop(repos);
+        snapshot.end().await?;
         let checkpoint = Checkpoint {
             schema: SCHEMA_VERSION,
             position: last,
@@ -302,17 +306,27 @@ impl App {
         // Reading the next batch overlaps with indexing the previous one.
         let mut pending: Option<JoinHandle<Result<(), SearchError>>> = None;
         loop {
-            let rows = self
-                .store
-                .read()
-                .live_tickets_after(after, BUILD_BATCH)
-                .await?;
+            // Each batch is read in one snapshot that holds at least every event up to
+            // `position`, so no ticket is read older than the checkpoint claims.
+            let snapshot = self.store.snapshot().await?;
+            let repos = snapshot.repos();
+            if repos.last_event_id().await? < position {
+                drop(repos);
+                snapshot.end().await?;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            let rows = repos.live_tickets_after(after, BUILD_BATCH).await?;
             let Some(last) = rows.last().map(|t| t.id) else {
+                drop(repos);
+                snapshot.end().await?;
                 break;
             };
             after = last;
             let n = rows.len() as u64;
-            let docs = self.ticket_docs(rows).await?;
+            let docs = self.ticket_docs(&repos, rows).await?;
+            drop(repos);
+            snapshot.end().await?;
             if let Some(p) = pending.take() {
                 p.await.map_err(blocking_err)??;
             }
@@ -440,12 +454,15 @@ impl App {
     }
 
     /// Turns ticket rows into index documents, looking up what they refer to.
-    pub(crate) async fn ticket_docs(&self, rows: Vec<TicketRow>) -> AppResult<Vec<TicketDoc>> {
+    pub(crate) async fn ticket_docs<C: Conn>(
+        &self,
+        repos: &Repos<'_, C>,
+        rows: Vec<TicketRow>,
+    ) -> AppResult<Vec<TicketDoc>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let config = self.config_snapshot().await?;
-        let repos = self.store.read();
         let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
         let mut messages: HashMap<i64, Vec<MessageDoc>> = HashMap::new();
         for (id, ticket_id, author, public, text) in repos.message_texts_of_tickets(&ids).await? {

@@ -239,7 +239,6 @@ impl App {
                     .collect(),
             )
             .await?;
-        drop(repos);
         snapshot.end().await?;
         let checkpoint = Checkpoint {
             schema: SCHEMA_VERSION,
@@ -311,21 +310,18 @@ impl App {
             let snapshot = self.store.snapshot().await?;
             let repos = snapshot.repos();
             if repos.last_event_id().await? < position {
-                drop(repos);
                 snapshot.end().await?;
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             }
             let rows = repos.live_tickets_after(after, BUILD_BATCH).await?;
             let Some(last) = rows.last().map(|t| t.id) else {
-                drop(repos);
                 snapshot.end().await?;
                 break;
             };
             after = last;
             let n = rows.len() as u64;
             let docs = self.ticket_docs(&repos, rows).await?;
-            drop(repos);
             snapshot.end().await?;
             if let Some(p) = pending.take() {
                 p.await.map_err(blocking_err)??;

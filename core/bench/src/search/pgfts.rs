@@ -20,7 +20,15 @@ pub async fn run(
     runs: usize,
 ) -> anyhow::Result<Vec<(f64, f64)>> {
     let url = triage_app::testing::fresh_postgres_database(base).await?;
-    let db = Database::connect(url).await?;
+    // One connection, so the session settings below hold for every statement.
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    db.execute_unprepared("SET maintenance_work_mem = '1GB'")
+        .await?;
     db.execute_unprepared(
         "CREATE TABLE fts (id bigint PRIMARY KEY, subject text NOT NULL, body text NOT NULL, category text NOT NULL, priority text NOT NULL, group_id bigint NOT NULL, assignee_id bigint NOT NULL, created_at bigint NOT NULL, updated_at bigint NOT NULL, doc tsvector NOT NULL)",
     )

@@ -132,7 +132,38 @@ const SNIPPETS: usize = 2;
 const RECENCY: f32 = 0.2;
 /// After this many days a ticket has lost half of its recency bonus.
 const RECENCY_HALF_LIFE_DAYS: f32 = 60.0;
-const DAY_MS: f32 = 86_400_000.0;
+const DAY_MS_I: i64 = 86_400_000;
+/// Ages beyond this many days get no recency bonus at all.
+const RECENCY_DAYS: usize = 3650;
+
+/// The recency bonus by age in days.
+fn recency_table() -> std::sync::Arc<Vec<f32>> {
+    static TABLE: std::sync::OnceLock<std::sync::Arc<Vec<f32>>> = std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            std::sync::Arc::new(
+                (0..RECENCY_DAYS)
+                    .map(|d| RECENCY * 0.5f32.powf(d as f32 / RECENCY_HALF_LIFE_DAYS))
+                    .collect(),
+            )
+        })
+        .clone()
+}
+
+/// Facet values below this are counted in a vector, the rest in a map.
+const SMALL_VALUES: u64 = 1 << 16;
+
+fn bump(map: &mut HashMap<u64, u64>, small: &mut Vec<u64>, value: u64) {
+    if value < SMALL_VALUES {
+        let i = value as usize;
+        if i >= small.len() {
+            small.resize(i + 1, 0);
+        }
+        small[i] += 1;
+    } else {
+        *map.entry(value).or_default() += 1;
+    }
+}
 /// Similar tickets score at least this share of the best one.
 const SIMILAR_CUTOFF: f32 = 0.3;
 
@@ -189,6 +220,8 @@ fn decode_cursor(sort: Sort, s: &str) -> Result<Cursor, SearchError> {
 }
 
 struct TicketCollector {
+    /// The recency bonus by age in whole days.
+    recency: std::sync::Arc<Vec<f32>>,
     sort: Sort,
     limit: usize,
     after: Option<Rank>,
@@ -206,6 +239,9 @@ struct FacetCounts {
 }
 
 struct SegmentFacets {
+    status_small: Vec<u64>,
+    group_small: Vec<u64>,
+    assignee_small: Vec<u64>,
     status: Column<u64>,
     group: Column<u64>,
     assignee: Column<u64>,
@@ -217,6 +253,7 @@ struct SegmentFacets {
 }
 
 struct TicketSegment {
+    recency: std::sync::Arc<Vec<f32>>,
     ord: SegmentOrdinal,
     sort: Sort,
     limit: usize,
@@ -265,11 +302,15 @@ impl Collector for TicketCollector {
                 priority,
                 tag,
                 counts: FacetCounts::default(),
+                status_small: Vec::new(),
+                group_small: Vec::new(),
+                assignee_small: Vec::new(),
             })
         } else {
             None
         };
         Ok(TicketSegment {
+            recency: self.recency.clone(),
             ord,
             sort: self.sort,
             limit: self.limit,
@@ -334,18 +375,21 @@ impl SegmentCollector for TicketSegment {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
         if let Some(f) = &mut self.facets {
-            *f.counts
-                .status
-                .entry(f.status.first(doc).unwrap_or(0))
-                .or_default() += 1;
-            *f.counts
-                .group
-                .entry(f.group.first(doc).unwrap_or(0))
-                .or_default() += 1;
-            *f.counts
-                .assignee
-                .entry(f.assignee.first(doc).unwrap_or(0))
-                .or_default() += 1;
+            bump(
+                &mut f.counts.status,
+                &mut f.status_small,
+                f.status.first(doc).unwrap_or(0),
+            );
+            bump(
+                &mut f.counts.group,
+                &mut f.group_small,
+                f.group.first(doc).unwrap_or(0),
+            );
+            bump(
+                &mut f.counts.assignee,
+                &mut f.assignee_small,
+                f.assignee.first(doc).unwrap_or(0),
+            );
             if let Some(p) = &f.priority {
                 for o in p.term_ords(doc) {
                     if let Some(slot) = f.priority_ords.get_mut(o as usize) {
@@ -361,19 +405,39 @@ impl SegmentCollector for TicketSegment {
                 }
             }
         }
-        let id = self.id.first(doc).unwrap_or(0) as i64;
-        let rank = match self.sort {
+        let primary = match self.sort {
             Sort::Relevance => {
                 let updated = self.updated.first(doc).unwrap_or(0);
-                let age_days = ((self.now - updated).max(0) as f32) / DAY_MS;
-                let bonus = RECENCY * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS);
-                Rank(ordered(score * (1.0 + bonus)), id)
+                let days = ((self.now - updated).max(0) / DAY_MS_I) as usize;
+                let bonus = self.recency.get(days).copied().unwrap_or(0.0);
+                ordered(score * (1.0 + bonus))
             }
-            Sort::CreatedDesc => Rank(self.created.first(doc).unwrap_or(0), id),
-            Sort::CreatedAsc => Rank(-self.created.first(doc).unwrap_or(0), -id),
-            Sort::UpdatedDesc => Rank(self.updated.first(doc).unwrap_or(0), id),
-            Sort::UpdatedAsc => Rank(-self.updated.first(doc).unwrap_or(0), -id),
+            Sort::CreatedDesc => self.created.first(doc).unwrap_or(0),
+            Sort::CreatedAsc => -self.created.first(doc).unwrap_or(0),
+            Sort::UpdatedDesc => self.updated.first(doc).unwrap_or(0),
+            Sort::UpdatedAsc => -self.updated.first(doc).unwrap_or(0),
         };
+        // Most documents lose on the first key alone: decide without reading their id.
+        if let Some(after) = self.after
+            && primary > after.0
+        {
+            return;
+        }
+        // Everything in a full heap is after the cursor, so a document that ranks below
+        // its worst is after the cursor too: counted, not kept.
+        if self.heap.len() >= self.limit
+            && let Some(Reverse(worst)) = self.heap.peek()
+            && primary < worst.rank.0
+        {
+            self.remaining += 1;
+            return;
+        }
+        let id = self.id.first(doc).unwrap_or(0) as i64;
+        let secondary = match self.sort {
+            Sort::CreatedAsc | Sort::UpdatedAsc => -id,
+            _ => id,
+        };
+        let rank = Rank(primary, secondary);
         if let Some(after) = self.after
             && rank >= after
         {
@@ -397,6 +461,17 @@ impl SegmentCollector for TicketSegment {
 
     fn harvest(self) -> SegmentFruit {
         let facets = self.facets.map(|mut f| {
+            for (small, map) in [
+                (&f.status_small, &mut f.counts.status),
+                (&f.group_small, &mut f.counts.group),
+                (&f.assignee_small, &mut f.counts.assignee),
+            ] {
+                for (value, n) in small.iter().enumerate() {
+                    if *n > 0 {
+                        *map.entry(value as u64).or_default() += n;
+                    }
+                }
+            }
             let resolve =
                 |col: &Option<StrColumn>, ords: &[u64], into: &mut HashMap<String, u64>| {
                     if let Some(col) = col {
@@ -462,6 +537,7 @@ impl SearchIndex {
         let now = cursor.map(|c| c.now).unwrap_or(req.directory.now);
         let limit = req.limit.clamp(1, 100);
         let collector = TicketCollector {
+            recency: recency_table(),
             sort: req.sort,
             limit,
             after: cursor.map(|c| c.rank),

@@ -79,6 +79,14 @@ impl TestServer {
         Ok(())
     }
 
+    /// Stops the server and hands over its data directory, for a test that starts the
+    /// application again on the same data.
+    pub async fn stop_keeping_data(mut self) -> anyhow::Result<tempfile::TempDir> {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir()?);
+        self.stop().await;
+        Ok(dir)
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) {
         if let Some(search) = self.search.take() {

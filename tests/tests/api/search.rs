@@ -523,3 +523,44 @@ async fn a_rebuild_swaps_in_while_searches_keep_answering() -> anyhow::Result<()
     assert_eq!(builds()?, 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_damaged_or_missing_index_is_rebuilt_at_start() -> anyhow::Result<()> {
+    let d = desk().await?;
+    let config = d.server.app_config();
+    let search_dir = d.server.dir.path().join("search");
+    let current = std::fs::read_to_string(search_dir.join("CURRENT"))?;
+    let Desk { server, .. } = d;
+    let _data = server.stop_keeping_data().await?;
+
+    // Damaged: the index's metadata is garbage.
+    std::fs::write(
+        search_dir.join(current.trim()).join("meta.json"),
+        b"{ not json",
+    )?;
+    let app = triage_app::App::open(config.clone()).await?;
+    let search = app.start_search().await?;
+    assert!(app.search_caught_up(Duration::from_secs(30)).await?);
+    let check = app.check_search_index().await?;
+    assert!(check.consistent() && check.indexed == 4, "{check:?}");
+    let page = app
+        .search(
+            &triage_app::App::system_actor(),
+            triage_app::search::SearchParams {
+                q: "билет".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    assert_eq!(page.results.total, 1);
+    search.stop();
+
+    // Missing: the whole search directory is gone.
+    std::fs::remove_dir_all(&search_dir)?;
+    let search = app.start_search().await?;
+    assert!(app.search_caught_up(Duration::from_secs(30)).await?);
+    let check = app.check_search_index().await?;
+    assert!(check.consistent() && check.indexed == 4, "{check:?}");
+    search.stop();
+    Ok(())
+}

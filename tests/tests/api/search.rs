@@ -542,7 +542,15 @@ async fn a_damaged_or_missing_index_is_rebuilt_at_start() -> anyhow::Result<()> 
     let search = app.start_search().await?;
     assert!(app.search_caught_up(Duration::from_secs(30)).await?);
     let check = app.check_search_index().await?;
-    assert!(check.consistent() && check.indexed == 4, "{check:?}");
+    let listed = app
+        .list_tickets(&triage_app::App::system_actor(), Default::default())
+        .await?
+        .items
+        .len();
+    assert!(
+        check.consistent() && check.indexed == 4,
+        "{check:?} listed {listed}"
+    );
     let page = app
         .search(
             &triage_app::App::system_actor(),
@@ -554,9 +562,11 @@ async fn a_damaged_or_missing_index_is_rebuilt_at_start() -> anyhow::Result<()> 
         .await?;
     assert_eq!(page.results.total, 1);
     search.stop();
+    app.close().await;
 
     // Missing: the whole search directory is gone.
     std::fs::remove_dir_all(&search_dir)?;
+    let app = triage_app::App::open(config).await?;
     let search = app.start_search().await?;
     assert!(app.search_caught_up(Duration::from_secs(30)).await?);
     let check = app.check_search_index().await?;

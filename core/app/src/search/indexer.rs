@@ -154,8 +154,11 @@ impl App {
             drop(old);
         }
         let app = self.clone();
+        // Only a rebuild keeps its own handle on the index, and only while it runs: a
+        // swapped-out index is removed once nothing holds it.
+        let to_build = rebuild.then_some(index);
         let task = tokio::spawn(async move {
-            if rebuild {
+            if let Some(index) = to_build {
                 loop {
                     match app.build_into(&index, None).await {
                         Ok(n) => {
@@ -380,11 +383,8 @@ impl App {
         };
         let _ = std::fs::remove_file(dir.join(BUILDING));
         home.make_current(&dir)?;
-        if self.search.get().is_none() {
-            // No indexer in this process: tidy up now unless a server still uses the
-            // old index (it removes it itself once it has switched).
-            tidy(&home, &[]);
-        }
+        // The index replaced is removed by whoever uses it: a running server once it has
+        // switched, otherwise the next server start.
         Ok(ReindexSummary {
             tickets,
             seconds: started.elapsed().as_secs_f64(),

@@ -272,6 +272,19 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Removes every document and commits `checkpoint` (before a rebuild starts over).
+    pub fn clear(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
+        writer.delete_all_documents()?;
+        commit(&mut writer, checkpoint)?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
     /// Commits what was added with [`SearchIndex::add`].
     pub fn commit(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
         let mut writer = self

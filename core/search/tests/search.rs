@@ -625,3 +625,25 @@ fn updates_and_deletes_replace_documents_and_the_checkpoint_travels_with_them() 
     );
     assert_eq!(reopened.len(), 4);
 }
+
+#[test]
+fn clearing_empties_the_index_and_marks_it_incomplete() {
+    let f = fixture();
+    f.index
+        .clear(Checkpoint {
+            schema: triage_search::schema::SCHEMA_VERSION,
+            position: 0,
+            complete: false,
+        })
+        .expect("clear");
+    assert_eq!(f.index.len(), 0);
+    assert_eq!(f.ids(""), Vec::<u64>::new());
+    let c = f.index.checkpoint().expect("checkpoint").expect("some");
+    assert!(!c.complete);
+    // An index left incomplete is not opened as usable: it is rebuilt.
+    let dir = f.index.dir().to_path_buf();
+    let Fixture { _dir, index, .. } = f;
+    index.close().expect("close");
+    let err = SearchIndex::open(&dir, WriterConfig::LIVE).expect_err("incomplete");
+    assert!(err.to_string().contains("interrupted"), "{err}");
+}

@@ -166,8 +166,21 @@ impl App {
                             break;
                         }
                         Err(e) => {
-                            tracing::error!(error = %e, "building the search index failed; retrying");
+                            tracing::error!(error = %e, "building the search index failed; starting over");
                             tokio::time::sleep(Duration::from_secs(5)).await;
+                            // What the failed attempt added must not be added twice.
+                            let target = index.clone();
+                            let cleared = blocking(move || {
+                                target.clear(Checkpoint {
+                                    schema: SCHEMA_VERSION,
+                                    position: 0,
+                                    complete: false,
+                                })
+                            })
+                            .await;
+                            if let Err(e) = cleared {
+                                tracing::error!(error = %e, "cannot empty the search index");
+                            }
                         }
                     }
                 }

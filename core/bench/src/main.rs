@@ -12,7 +12,7 @@
 //! 4. records the server's resident memory idle and its peak under load.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,7 @@ use hdrhistogram::Histogram;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::json;
+use triage_bench::{Server, cli, rss_mb};
 
 #[derive(Debug, Parser)]
 #[command(about = "Throughput, latency and memory of the Triage server")]
@@ -268,53 +269,6 @@ async fn run(
     results.rss_peak_mb = rss_mb(server.0.id(), "VmHWM")?;
     server.stop();
     Ok(results)
-}
-
-struct Server(Child);
-
-impl Server {
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn cli(
-    triage: &Path,
-    dir: &Path,
-    url: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> anyhow::Result<String> {
-    use std::io::Write;
-    let mut child = Command::new(triage)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("TRIAGE_DATABASE_URL", url)
-        .env("TRIAGE_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())?;
-    }
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!("triage {} failed", args.join(" "));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -586,15 +540,4 @@ async fn gets(
         hist.value_at_quantile(0.99) as f64 / 1000.0,
         hist.max() as f64 / 1000.0,
     ))
-}
-
-fn rss_mb(pid: u32, field: &str) -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .context("no memory figure in /proc")?;
-    Ok(kb / 1024.0)
 }

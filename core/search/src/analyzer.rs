@@ -169,7 +169,7 @@ impl Default for TextTokenizer {
 /// The tokens of one value, already computed.
 #[derive(Debug)]
 pub struct Tokens<'a> {
-    tokens: &'a [Token],
+    tokens: &'a mut [Token],
     next: usize,
 }
 
@@ -184,7 +184,7 @@ impl TokenStream for Tokens<'_> {
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        unreachable!("the tokens of a text field are read, never changed")
+        &mut self.tokens[self.next - 1]
     }
 }
 
@@ -233,7 +233,7 @@ impl Tokenizer for TextTokenizer {
             }
         }
         Tokens {
-            tokens: &tokens[..n],
+            tokens: &mut tokens[..n],
             next: 0,
         }
     }

@@ -134,12 +134,12 @@ impl WriterConfig {
     };
 }
 
-/// An open index with its writer.
+/// An open index, with its writer unless opened read-only.
 pub struct SearchIndex {
     dir: PathBuf,
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
 }
 
@@ -159,11 +159,21 @@ impl SearchIndex {
         let directory =
             MmapDirectory::open(dir).map_err(|e| SearchError::Corrupt(e.to_string()))?;
         let index = Index::create(directory, fields.schema.clone(), Default::default())?;
-        Self::with_index(dir, index, fields, writer)
+        Self::with_index(dir, index, fields, Some(writer))
     }
 
-    /// Opens the index in `dir`; an error says why it cannot be used (then rebuild it).
+    /// Opens the index in `dir` to search and write it; an error says why it cannot be
+    /// used (then rebuild it).
     pub fn open(dir: &Path, writer: WriterConfig) -> Result<SearchIndex, SearchError> {
+        Self::open_with(dir, Some(writer))
+    }
+
+    /// Opens the index in `dir` to search only, beside a process that writes it.
+    pub fn open_readonly(dir: &Path) -> Result<SearchIndex, SearchError> {
+        Self::open_with(dir, None)
+    }
+
+    fn open_with(dir: &Path, writer: Option<WriterConfig>) -> Result<SearchIndex, SearchError> {
         if !dir.join("meta.json").exists() {
             return Err(SearchError::Missing(dir.display().to_string()));
         }
@@ -191,14 +201,20 @@ impl SearchIndex {
         dir: &Path,
         index: Index,
         fields: Fields,
-        config: WriterConfig,
+        config: Option<WriterConfig>,
     ) -> Result<SearchIndex, SearchError> {
         analyzer::register(&index);
-        let writer: IndexWriter =
-            index.writer_with_num_threads(config.threads.max(1), config.memory)?;
-        let mut policy = LogMergePolicy::default();
-        policy.set_del_docs_ratio_before_merge(0.25);
-        writer.set_merge_policy(Box::new(policy));
+        let writer = match config {
+            Some(config) => {
+                let writer: IndexWriter =
+                    index.writer_with_num_threads(config.threads.max(1), config.memory)?;
+                let mut policy = LogMergePolicy::default();
+                policy.set_del_docs_ratio_before_merge(0.25);
+                writer.set_merge_policy(Box::new(policy));
+                Some(Mutex::new(writer))
+            }
+            None => None,
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -207,9 +223,17 @@ impl SearchIndex {
             dir: dir.to_path_buf(),
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer,
             fields,
         })
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        self.writer
+            .as_ref()
+            .ok_or(SearchError::ReadOnly)?
+            .lock()
+            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))
     }
 
     /// The directory the index lives in.
@@ -244,10 +268,7 @@ impl SearchIndex {
         deletes: &[u64],
         checkpoint: Checkpoint,
     ) -> Result<(), SearchError> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
+        let mut writer = self.writer()?;
         for id in deletes.iter().chain(upserts.iter().map(|d| &d.id)) {
             writer.delete_term(Term::from_field_u64(self.fields.id, *id));
         }
@@ -262,10 +283,7 @@ impl SearchIndex {
 
     /// Adds documents without removing anything first (building a fresh index).
     pub fn add(&self, docs: Vec<TantivyDocument>) -> Result<(), SearchError> {
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
+        let writer = self.writer()?;
         for doc in docs {
             writer.add_document(doc)?;
         }
@@ -274,10 +292,7 @@ impl SearchIndex {
 
     /// Removes every document and commits `checkpoint` (before a rebuild starts over).
     pub fn clear(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
+        let mut writer = self.writer()?;
         writer.delete_all_documents()?;
         commit(&mut writer, checkpoint)?;
         drop(writer);
@@ -287,10 +302,7 @@ impl SearchIndex {
 
     /// Commits what was added with [`SearchIndex::add`].
     pub fn commit(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
+        let mut writer = self.writer()?;
         commit(&mut writer, checkpoint)?;
         drop(writer);
         self.reader.reload()?;
@@ -329,16 +341,7 @@ impl SearchIndex {
 
     /// The size of the index on disk, in bytes.
     pub fn disk_bytes(&self) -> u64 {
-        std::fs::read_dir(&self.dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| e.metadata().ok())
-                    .filter(|m| m.is_file())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0)
+        dir_bytes(&self.dir)
     }
 
     /// Reads the stored document of a ticket.
@@ -364,13 +367,28 @@ impl SearchIndex {
     /// Waits for background merges to end (before a process exits or a directory is
     /// swapped away).
     pub fn close(self) -> Result<(), SearchError> {
-        let writer = self
-            .writer
-            .into_inner()
-            .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?;
-        writer.wait_merging_threads()?;
+        if let Some(writer) = self.writer {
+            writer
+                .into_inner()
+                .map_err(|_| SearchError::Corrupt("the index writer panicked".into()))?
+                .wait_merging_threads()?;
+        }
         Ok(())
     }
+}
+
+/// The size of the files in an index directory, in bytes.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn commit(writer: &mut IndexWriter, checkpoint: Checkpoint) -> Result<(), SearchError> {

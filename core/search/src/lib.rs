@@ -41,6 +41,9 @@ pub enum SearchError {
     /// The index cannot be used as it is.
     #[error("the search index is damaged: {0}")]
     Corrupt(String),
+    /// The index was opened to search only.
+    #[error("the search index is open read-only")]
+    ReadOnly,
     /// Another process writes to this index.
     #[error("another process is writing to the search index at {0}")]
     Locked(String),

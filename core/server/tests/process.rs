@@ -271,3 +271,74 @@ async fn a_kill_9_while_indexing_leaves_an_index_that_catches_up_exactly() -> an
     assert_eq!(check.position, check.log_head);
     Ok(())
 }
+
+/// How many tickets a search for `q` finds through the API.
+async fn found(r: &Running, q: &str) -> anyhow::Result<u64> {
+    let v: serde_json::Value = r
+        .http
+        .get(format!("{}/api/v1/search", r.base))
+        .query(&[("q", q)])
+        .bearer_auth(&r.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    v["total"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no total in {v}"))
+}
+
+#[tokio::test]
+async fn triage_reindex_checks_and_rebuilds_beside_a_running_server() -> anyhow::Result<()> {
+    let mut running = start().await?;
+    for i in 0..20 {
+        let r = running
+            .http
+            .post(format!("{}/api/v1/tickets", running.base))
+            .bearer_auth(&running.token)
+            .json(&serde_json::json!({"subject": format!("Reindexed case {i}"), "body": "pelican", "requester": {"email": "c@c.example"}}))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status() == 201, "create answered {}", r.status());
+    }
+    let mut seen = 0;
+    for _ in 0..500 {
+        seen = found(&running, "pelican").await?;
+        if seen == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, 20);
+
+    // The check reads the index the server writes, without stopping it.
+    let check = triage(running.dir.path(), &running.url)
+        .args(["reindex", "--check"])
+        .output()?;
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{said}");
+    assert!(said.contains("index and database agree"), "{said}");
+
+    // A rebuild beside it; the server switches over and keeps finding everything.
+    let rebuild = triage(running.dir.path(), &running.url)
+        .arg("reindex")
+        .output()?;
+    let said = String::from_utf8_lossy(&rebuild.stdout);
+    assert!(rebuild.status.success(), "{said}");
+    assert!(said.contains("indexed 20 tickets"), "{said}");
+    for _ in 0..50 {
+        assert_eq!(found(&running, "pelican").await?, 20);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let check = triage(running.dir.path(), &running.url)
+        .args(["reindex", "--check"])
+        .output()?;
+    running.server.kill()?;
+    running.server.wait()?;
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    Ok(())
+}

@@ -5,27 +5,20 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use reqwest::Method;
 use serde_json::{Value, json};
-use triage_tests::{Client, TestServer};
+use triage_tests::{Client, Reply, TestServer};
 
-fn enc(q: &str) -> String {
-    let mut out = String::new();
-    for b in q.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// A search as `c`, with more query parameters.
+async fn search_reply(c: &Client, q: &str, more: &[(&str, &str)]) -> anyhow::Result<Reply> {
+    let mut params = vec![("q", q)];
+    params.extend_from_slice(more);
+    c.send(c.request(Method::GET, "/api/v1/search").query(&params))
+        .await
 }
 
-async fn search(c: &Client, q: &str, extra: &str) -> anyhow::Result<Value> {
-    Ok(c.get(&format!("/api/v1/search?q={}{extra}", enc(q)))
-        .await?
-        .expect(200)?
-        .body)
+async fn search(c: &Client, q: &str, more: &[(&str, &str)]) -> anyhow::Result<Value> {
+    Ok(search_reply(c, q, more).await?.expect(200)?.body)
 }
 
 fn ids(v: &Value) -> Vec<i64> {
@@ -43,7 +36,7 @@ fn ids(v: &Value) -> Vec<i64> {
 async fn eventually(c: &Client, q: &str, expected: &[i64]) -> anyhow::Result<()> {
     let mut last = Vec::new();
     for _ in 0..500 {
-        last = ids(&search(c, q, "").await?);
+        last = ids(&search(c, q, &[]).await?);
         if last == expected {
             return Ok(());
         }
@@ -133,7 +126,7 @@ async fn desk() -> anyhow::Result<Desk> {
 #[tokio::test]
 async fn words_languages_filters_snippets_and_facets() -> anyhow::Result<()> {
     let d = desk().await?;
-    let r = search(&d.admin, "printer", "&facets=true").await?;
+    let r = search(&d.admin, "printer", &[("facets", "true")]).await?;
     assert_eq!(ids(&r), vec![d.printer]);
     assert_eq!(r["total"], 1);
     let hit = &r["items"][0];
@@ -149,7 +142,7 @@ async fn words_languages_filters_snippets_and_facets() -> anyhow::Result<()> {
     assert_eq!(facets["tag"].as_array().map(Vec::len), Some(2));
     assert_eq!(facets["group"][0]["label"], "Support");
 
-    let alert = search(&d.admin, "alert", "").await?;
+    let alert = search(&d.admin, "alert", &[]).await?;
     let html = alert["items"][0]["snippets"][0]["html"]
         .as_str()
         .unwrap_or_default();
@@ -194,17 +187,17 @@ async fn words_languages_filters_snippets_and_facets() -> anyhow::Result<()> {
         ("billete OR tichet", vec![d.romanian]),
         (&format!("#{}", d.russian), vec![d.russian]),
     ] {
-        assert_eq!(ids(&search(&d.admin, q, "").await?), expected, "{q}");
+        assert_eq!(ids(&search(&d.admin, q, &[]).await?), expected, "{q}");
     }
-    let mine = search(&d.agent, "assignee:me", "").await?;
+    let mine = search(&d.agent, "assignee:me", &[]).await?;
     assert_eq!(ids(&mine), vec![d.printer]);
     // Accents and non-Latin scripts come back as they were written.
-    let r = search(&d.admin, "билеты", "").await?;
+    let r = search(&d.admin, "билеты", &[]).await?;
     assert_eq!(
         r["items"][0]["subject_html"],
         "Не приходят <mark>билеты</mark>"
     );
-    let r = search(&d.admin, "tichetele", "").await?;
+    let r = search(&d.admin, "tichetele", &[]).await?;
     let html = r["items"][0]["snippets"][0]["html"]
         .as_str()
         .unwrap_or_default();
@@ -225,11 +218,7 @@ async fn bad_queries_get_a_400_that_says_where() -> anyhow::Result<()> {
         ("x created:2025-13-01", 3, "not a date"),
         ("OR printer", 1, "both sides"),
     ] {
-        let r = d
-            .admin
-            .get(&format!("/api/v1/search?q={}", enc(q)))
-            .await?
-            .expect(400)?;
+        let r = search_reply(&d.admin, q, &[]).await?.expect(400)?;
         assert_eq!(r.code(), "invalid_query", "{q}");
         assert_eq!(r.body["column"], column, "{q}: {}", r.body);
         assert!(
@@ -267,10 +256,7 @@ async fn bad_queries_get_a_400_that_says_where() -> anyhow::Result<()> {
         .await?
         .expect(401)?;
     let huge = "a ".repeat(1500);
-    d.admin
-        .get(&format!("/api/v1/search?q={}", enc(&huge)))
-        .await?
-        .expect(400)?;
+    search_reply(&d.admin, &huge, &[]).await?.expect(400)?;
     Ok(())
 }
 
@@ -278,29 +264,32 @@ async fn bad_queries_get_a_400_that_says_where() -> anyhow::Result<()> {
 async fn nobody_finds_counts_facets_or_snippets_what_they_may_not_see() -> anyhow::Result<()> {
     let d = desk().await?;
     // The Billing agent sees only the Billing ticket, in results, counts and facets.
-    let r = search(&d.other_agent, "", "&facets=true").await?;
+    let r = search(&d.other_agent, "", &[("facets", "true")]).await?;
     assert_eq!(ids(&r), vec![d.swedish]);
     assert_eq!(r["total"], 1);
     let tags = r["facets"]["tag"].as_array().map(Vec::len);
     assert_eq!(tags, Some(0), "{}", r["facets"]);
     assert_eq!(r["facets"]["group"][0]["label"], "Billing");
-    assert_eq!(search(&d.other_agent, "printer", "").await?["total"], 0);
-    assert_eq!(search(&d.other_agent, "toner", "").await?["total"], 0);
+    assert_eq!(search(&d.other_agent, "printer", &[]).await?["total"], 0);
+    assert_eq!(search(&d.other_agent, "toner", &[]).await?["total"], 0);
 
     // Customers: their own tickets only, never internal notes.
     assert_eq!(
-        ids(&search(&d.ana, "", "").await?),
+        ids(&search(&d.ana, "", &[]).await?),
         vec![d.printer, d.romanian]
     );
     assert_eq!(
-        ids(&search(&d.bo, "", "").await?),
+        ids(&search(&d.bo, "", &[]).await?),
         vec![d.swedish, d.russian]
     );
-    assert_eq!(search(&d.ana, "toner", "").await?["total"], 0);
-    assert_eq!(search(&d.ana, "secret in:notes", "").await?["total"], 0);
-    assert_eq!(search(&d.ana, "has:notes", "").await?["total"], 0);
-    assert_eq!(search(&d.bo, "printer", "&facets=true").await?["total"], 0);
-    let r = search(&d.ana, "printer", "").await?;
+    assert_eq!(search(&d.ana, "toner", &[]).await?["total"], 0);
+    assert_eq!(search(&d.ana, "secret in:notes", &[]).await?["total"], 0);
+    assert_eq!(search(&d.ana, "has:notes", &[]).await?["total"], 0);
+    assert_eq!(
+        search(&d.bo, "printer", &[("facets", "true")]).await?["total"],
+        0
+    );
+    let r = search(&d.ana, "printer", &[]).await?;
     for item in r["items"].as_array().into_iter().flatten() {
         for s in item["snippets"].as_array().into_iter().flatten() {
             assert_eq!(s["public"], true);
@@ -395,9 +384,13 @@ async fn pages_sort_and_follow_without_gaps_or_repeats() -> anyhow::Result<()> {
     d.server.indexed().await?;
     for sort in ["-created", "created", "-updated", "relevance"] {
         let mut seen = Vec::new();
-        let mut cursor = String::new();
+        let mut cursor: Option<String> = None;
         loop {
-            let r = search(&d.admin, "quokka", &format!("&limit=3&sort={sort}{cursor}")).await?;
+            let mut more = vec![("limit", "3"), ("sort", sort)];
+            if let Some(c) = &cursor {
+                more.push(("cursor", c));
+            }
+            let r = search(&d.admin, "quokka", &more).await?;
             assert_eq!(r["total"], 7);
             seen.extend(
                 r["items"]
@@ -407,7 +400,7 @@ async fn pages_sort_and_follow_without_gaps_or_repeats() -> anyhow::Result<()> {
                     .filter_map(|i| i["ticket"]["id"].as_i64()),
             );
             match r["next_cursor"].as_str() {
-                Some(c) => cursor = format!("&cursor={}", enc(c)),
+                Some(c) => cursor = Some(c.to_string()),
                 None => break,
             }
         }
@@ -489,7 +482,7 @@ async fn a_rebuild_swaps_in_while_searches_keep_answering() -> anyhow::Result<()
     let rebuild = tokio::spawn(async move { rebuilder.reindex(None).await });
     let mut searches = 0;
     while !rebuild.is_finished() || searches < 20 {
-        let r = search(&d.admin, "", "").await?;
+        let r = search(&d.admin, "", &[]).await?;
         assert_eq!(ids(&r), expected, "a search during the rebuild");
         searches += 1;
     }

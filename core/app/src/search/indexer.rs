@@ -401,7 +401,7 @@ impl App {
         Ok(ReindexSummary {
             tickets,
             seconds: started.elapsed().as_secs_f64(),
-            disk_bytes: dir_size(&dir),
+            disk_bytes: triage_search::index::dir_bytes(&dir),
             directory: dir,
         })
     }
@@ -414,7 +414,7 @@ impl App {
                 let Some(dir) = self.search.home.current() else {
                     return Err(AppError::Unavailable("there is no search index".into()));
                 };
-                Arc::new(blocking(move || SearchIndex::open(&dir, WriterConfig::LIVE)).await?)
+                Arc::new(blocking(move || SearchIndex::open_readonly(&dir)).await?)
             }
         };
         let reading = index.clone();
@@ -559,17 +559,4 @@ impl App {
             })
             .collect())
     }
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }

@@ -11,12 +11,13 @@ mod pgfts;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use hdrhistogram::Histogram;
+use triage_bench::{Server, cli, rss_mb};
 use triage_domain::Visibility;
 use triage_search::{
     Directory, NamedStatus, Reader, SearchIndex, SearchRequest, Sort, WriterConfig,
@@ -206,46 +207,6 @@ fn admin(triage: &Path, dir: &Path, url: &str) -> anyhow::Result<String> {
     )?
     .trim()
     .to_string())
-}
-
-fn cli(
-    triage: &Path,
-    dir: &Path,
-    url: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> anyhow::Result<String> {
-    use std::io::Write;
-    let mut child = Command::new(triage)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("TRIAGE_DATABASE_URL", url)
-        .env("TRIAGE_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(text.as_bytes())?;
-    }
-    let out = child.wait_with_output()?;
-    if !out.status.success() {
-        bail!("triage {} failed", args.join(" "));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).to_string())
-}
-
-fn rss_mb(pid: u32, field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 /// Reads every ticket with its messages, as the index gets them.
@@ -529,7 +490,7 @@ async fn measure(
         .spawn()?;
     let mut peak: f64 = 0.0;
     loop {
-        if let Some(m) = rss_mb(child.id(), "VmHWM") {
+        if let Ok(m) = rss_mb(child.id(), "VmHWM") {
             peak = peak.max(m);
         }
         if child.try_wait()?.is_some() {
@@ -548,7 +509,7 @@ async fn measure(
     // The search crate directly, on the index just built.
     let home = triage_search::Home::new(dir.join("search"));
     let index_dir = home.current().context("no current index")?;
-    let index = SearchIndex::open(&index_dir, WriterConfig::LIVE)?;
+    let index = SearchIndex::open_readonly(&index_dir)?;
     let index_mb = index.disk_bytes() as f64 / 1e6;
     let statuses = {
         let conn = rusqlite::Connection::open(&db)?;
@@ -643,19 +604,15 @@ async fn measure(
         let cursor = deep_cursor_http(&http, &base, token, q).await?;
         let mut h = Histogram::<u64>::new(3)?;
         for i in 0..args.runs + 10 {
-            let mut url = format!(
-                "{base}/api/v1/search?q={}&limit={PAGE}&facets={}&sort={}",
-                enc(&q.q),
-                q.facets,
-                sort_name(q.sort)
-            );
-            if let Some(c) = &cursor {
-                url.push_str(&format!("&cursor={}", enc(c)));
-            }
             let t = Instant::now();
-            let r = http.get(&url).bearer_auth(token).send().await?;
+            let r = http
+                .get(format!("{base}/api/v1/search"))
+                .query(&search_params(q, cursor.as_deref(), q.facets))
+                .bearer_auth(token)
+                .send()
+                .await?;
             if !r.status().is_success() {
-                bail!("{url}: {}", r.status());
+                bail!("{}: {}", q.q, r.status());
             }
             let _ = r.bytes().await?;
             if i >= 10 {
@@ -749,17 +706,18 @@ fn sort_name(s: Sort) -> &'static str {
     }
 }
 
-fn enc(q: &str) -> String {
-    let mut out = String::new();
-    for b in q.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
+/// The query parameters of a search of the mix.
+fn search_params(q: &MixQuery, cursor: Option<&str>, facets: bool) -> Vec<(&'static str, String)> {
+    let mut params = vec![
+        ("q", q.q.clone()),
+        ("limit", PAGE.to_string()),
+        ("facets", facets.to_string()),
+        ("sort", sort_name(q.sort).to_string()),
+    ];
+    if let Some(c) = cursor {
+        params.push(("cursor", c.to_string()));
     }
-    out
+    params
 }
 
 fn deep_cursor_direct(
@@ -792,16 +750,9 @@ async fn deep_cursor_http(
 ) -> anyhow::Result<Option<String>> {
     let mut cursor: Option<String> = None;
     for _ in 0..q.skip_pages {
-        let mut url = format!(
-            "{base}/api/v1/search?q={}&limit={PAGE}&sort={}",
-            enc(&q.q),
-            sort_name(q.sort)
-        );
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={}", enc(c)));
-        }
         let v: serde_json::Value = http
-            .get(&url)
+            .get(format!("{base}/api/v1/search"))
+            .query(&search_params(q, cursor.as_deref(), false))
             .bearer_auth(token)
             .send()
             .await?
@@ -831,23 +782,4 @@ fn raw_tantivy(docs: &[Doc]) -> anyhow::Result<f64> {
     writer.commit()?;
     writer.wait_merging_threads()?;
     Ok(docs.len() as f64 / started.elapsed().as_secs_f64())
-}
-
-struct Server(Child);
-
-impl Server {
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -86,7 +86,7 @@ pub fn emails(node: &Node) -> Vec<String> {
     out
 }
 
-/// Whether the query names organizations (`org:`), which the caller then loads.
+/// Whether the query uses a filter (the caller loads organizations only for `org:`).
 pub fn mentions(node: &Node, key: FilterKey) -> bool {
     let mut found = false;
     walk(node, &mut |n| {

@@ -11,6 +11,28 @@ use anyhow::{Context, bail};
 pub struct Server(pub Child);
 
 impl Server {
+    /// Starts `triage serve` on a free local port over `dir` and the database `url`;
+    /// returns it with its base URL.
+    pub fn spawn(triage: &Path, dir: &Path, url: &str) -> anyhow::Result<(Server, String)> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(triage)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("TRIAGE_DATABASE_URL", url)
+            .env("TRIAGE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        Ok((Server(child), format!("http://127.0.0.1:{port}")))
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(&mut self) {
         let _ = Command::new("kill")

@@ -12,7 +12,6 @@
 //! 4. records the server's resident memory idle and its peak under load.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -217,26 +216,7 @@ async fn run(
     )?;
     let token = token.trim().to_string();
 
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        l.local_addr()?.port()
-    };
-    let mut server = Server(
-        Command::new(triage)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("TRIAGE_DATABASE_URL", url)
-            .env("TRIAGE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, base) = Server::spawn(triage, dir, url)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency * 2)
         .build()?;

@@ -567,25 +567,7 @@ async fn measure(
     drop(index);
 
     // Through HTTP on a running server.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut server = Server(
-        Command::new(triage)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("TRIAGE_DATABASE_URL", url)
-            .env("TRIAGE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, base) = Server::spawn(triage, dir, url)?;
     let http = reqwest::Client::new();
     for _ in 0..400 {
         if let Ok(r) = http

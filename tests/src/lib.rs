@@ -1,6 +1,8 @@
 //! The harness of the end-to-end tests: a real server on `127.0.0.1:0` over a temporary
 //! SQLite file, or a fresh PostgreSQL database when `TRIAGE_TEST_DATABASE_URL` is set.
 
+pub mod browser;
+
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -22,6 +24,7 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     search: Option<triage_app::search::SearchHandle>,
+    live: Option<triage_app::live::LiveHandle>,
     /// The data directory; removed when the server is dropped.
     pub dir: tempfile::TempDir,
 }
@@ -45,6 +48,7 @@ impl TestServer {
             .await
             .context("opening the app")?;
         let search = app.start_search().await.context("starting search")?;
+        let live = app.start_live().await.context("starting live updates")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -64,6 +68,7 @@ impl TestServer {
             shutdown: Some(tx),
             task: Some(task),
             search: Some(search),
+            live: Some(live),
             dir,
         })
     }
@@ -91,6 +96,9 @@ impl TestServer {
     pub async fn stop(mut self) {
         if let Some(search) = self.search.take() {
             search.stop();
+        }
+        if let Some(live) = self.live.take() {
+            live.stop();
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -166,6 +174,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(search) = self.search.take() {
             search.stop();
+        }
+        if let Some(live) = self.live.take() {
+            live.stop();
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -15,9 +15,11 @@ pub mod directory;
 mod error;
 pub mod housekeeping;
 mod html;
+pub mod live;
 pub mod password;
 pub mod search;
 pub mod tickets;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,9 +32,11 @@ pub use triage_store::testing;
 
 /// The stored rows the API shows.
 pub mod rows {
+    /// The strings of a stored JSON array (tags, domains, options).
+    pub use triage_store::repo::json_strings;
     pub use triage_store::{
         ApiTokenRow, AttachmentRow, CustomFieldRow, EventRow, GroupRow, MacroRow, MessageRow,
-        OrganizationRow, StatusRow, TicketRow, UserRow,
+        OrganizationRow, RatingRow, StatusRow, TicketRow, UserRow, ViewRow,
     };
 }
 use triage_domain::{Actor, Role, StatusCategory, Via};
@@ -77,6 +81,7 @@ pub struct App {
     events: Arc<Notify>,
     cache: Arc<cache::Cache>,
     search: Arc<search::SearchSlot>,
+    live: Arc<live::Live>,
 }
 
 /// Who is acting, and through what.
@@ -136,6 +141,7 @@ impl App {
             events: Arc::new(Notify::new()),
             cache: Arc::default(),
             search,
+            live: Arc::default(),
         };
         app.seed().await?;
         Ok(app)

@@ -15,6 +15,7 @@ pub enum EventKind {
     TicketUnlinked,
     TicketDeleted,
     MacroApplied,
+    RatingReceived,
 }
 
 impl EventKind {
@@ -30,6 +31,7 @@ impl EventKind {
             EventKind::TicketUnlinked => "ticket.unlinked",
             EventKind::TicketDeleted => "ticket.deleted",
             EventKind::MacroApplied => "macro.applied",
+            EventKind::RatingReceived => "rating.received",
         }
     }
 }

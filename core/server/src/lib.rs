@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
+use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -118,8 +119,22 @@ pub fn router(state: AppState) -> Router {
         .saturating_mul(1024 * 1024)
         .saturating_mul(4)
         + MAX_JSON_BODY;
+    let web = triage_web::router(
+        state.app.clone(),
+        triage_web::WebConfig {
+            secure_cookies: state.config.secure_cookies,
+            sign_in_per_minute: state.config.sign_in_per_minute,
+        },
+    );
     router
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .merge(web)
+        .fallback(|uri: axum::http::Uri| async move {
+            if triage_web::is_page_path(uri.path()) {
+                triage_web::not_found()
+            } else {
+                ApiError::not_found("no such route").into_response()
+            }
+        })
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(TraceLayer::new_for_http())

@@ -162,15 +162,15 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                     "or stop the server and run: triage user create --role admin --email you@example.com --name 'Your Name' --password-stdin"
                 );
             } else {
-                println!(
-                    "  Sign in:  POST {public}/api/v1/auth/sign-in with your email and password"
-                );
+                println!("  Sign in:  {public}/sign-in   (customers: {public}/portal)");
             }
             let housekeeping = app.spawn_housekeeping();
             let search = app.start_search().await.context("starting search")?;
+            let live = app.start_live().await.context("starting live updates")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             housekeeping.abort();
+            live.stop();
             search.stop();
         }
         Command::Migrate => {

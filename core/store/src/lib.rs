@@ -32,10 +32,12 @@ pub use entity::event::Model as EventRow;
 pub use entity::group::Model as GroupRow;
 pub use entity::message::Model as MessageRow;
 pub use entity::organization::Model as OrganizationRow;
+pub use entity::rating::Model as RatingRow;
 pub use entity::session::Model as SessionRow;
 pub use entity::status::Model as StatusRow;
 pub use entity::ticket::Model as TicketRow;
 pub use entity::user::Model as UserRow;
+pub use entity::view::Model as ViewRow;
 
 /// The counter that numbers tickets.
 pub const TICKET_COUNTER: &str = "ticket_number";

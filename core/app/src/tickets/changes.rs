@@ -14,6 +14,17 @@ use super::{TicketView, category_of, emit, find_status, load_visible, status_jso
 use crate::directory::{MacroActions, apply_values};
 use crate::{App, AppError, AppResult, Ctx};
 
+/// A macro filled in for one ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacroPreview {
+    /// The text with placeholders filled in.
+    pub body: String,
+    /// Whether it is meant as a public reply (or an internal note).
+    pub public: bool,
+    /// The field changes it makes.
+    pub changes: TicketChanges,
+}
+
 /// Changes to a ticket; `None` leaves a field as it is, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketChanges {
@@ -364,6 +375,39 @@ impl App {
         })
         .await?;
         Ok(())
+    }
+
+    /// What a macro would write on a ticket, with its placeholders filled in, and the
+    /// changes it would make; nothing is written. The web UI puts it in the reply box.
+    pub async fn preview_macro(
+        &self,
+        actor: &triage_domain::Actor,
+        id: i64,
+        macro_id: i64,
+    ) -> AppResult<MacroPreview> {
+        actor.require_staff()?;
+        let config = self.config_snapshot().await?;
+        let repos = self.store.read();
+        let canned = repos
+            .macro_by_id(macro_id)
+            .await?
+            .filter(|m| m.active)
+            .ok_or_else(|| AppError::NotFound(format!("macro {macro_id}")))?;
+        let ticket = load_visible(&repos, actor, id).await?;
+        let values = placeholder_values(&repos, &ticket, &config.statuses, actor.user_id).await?;
+        let actions = MacroActions::from_json(&canned.actions);
+        Ok(MacroPreview {
+            body: template::render(&canned.body, &values),
+            public: canned.public,
+            changes: TicketChanges {
+                status: actions.status,
+                priority: actions.priority,
+                kind: actions.kind,
+                add_tags: actions.add_tags,
+                remove_tags: actions.remove_tags,
+                ..TicketChanges::default()
+            },
+        })
     }
 
     /// Applies a macro: its text as a reply or note (placeholders filled) and its field

@@ -25,6 +25,9 @@ pub struct NewMessage {
     pub attachments: Vec<StoredFile>,
     /// A status to set in the same step ("reply and set pending").
     pub status: Option<String>,
+    /// Other field changes made in the same step (a macro's actions); `status` wins
+    /// over `changes.status`.
+    pub changes: Option<TicketChanges>,
     /// The channel it came in by; `api` by default.
     pub channel: Option<String>,
     /// Channel metadata (an email's Message-ID …).
@@ -314,7 +317,11 @@ impl App {
         id: i64,
         new: NewMessage,
     ) -> AppResult<(MessageView, TicketView)> {
+        let mut changes = new.changes.clone().unwrap_or_default();
         if new.status.is_some() {
+            changes.status = new.status.clone();
+        }
+        if !changes.is_empty() {
             ctx.actor.require_staff()?;
         }
         let channel = new.channel.clone().unwrap_or_else(|| "api".into());
@@ -352,11 +359,7 @@ impl App {
                         false,
                     )
                     .await?;
-                    if let Some(status) = new.status {
-                        let changes = TicketChanges {
-                            status: Some(status),
-                            ..TicketChanges::default()
-                        };
+                    if !changes.is_empty() {
                         let (moved, change) = super::changes::apply_changes(
                             &repos,
                             &statuses,

@@ -14,7 +14,7 @@ use triage_domain::{Actor, EventKind, StatusCategory};
 use triage_store::repo::events::NewEvent;
 use triage_store::{Conn, Repos, StatusRow, TicketRow};
 
-pub use changes::{BulkOutcome, TicketChanges};
+pub use changes::{BulkOutcome, MacroPreview, TicketChanges};
 pub use create::{Idempotency, NewTicket, RequesterRef};
 pub use messages::{MessageView, NewMessage, Upload};
 pub use queries::{HistoryEntry, LinkView, ListQuery};

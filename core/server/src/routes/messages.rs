@@ -247,6 +247,7 @@ pub async fn add_message(
         status: body.status,
         channel: body.channel,
         metadata: body.metadata,
+        changes: None,
     };
     let (message, ticket) = state
         .app

@@ -15,6 +15,7 @@ pub mod messages;
 mod search;
 mod settings;
 pub(crate) mod tickets;
+mod views;
 
 pub use tickets::{AssigneeFilter, Cursor, SortField, TicketFilter, TicketSort};
 

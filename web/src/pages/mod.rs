@@ -1,0 +1,65 @@
+//! The pages and the forms they send, one module per area.
+
+mod admin;
+mod auth;
+mod files;
+mod live;
+mod portal;
+mod ticket;
+mod tickets;
+
+use askama::Template;
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use triage_app::AppError;
+
+use crate::Web;
+use crate::assets;
+use crate::error::WebResult;
+
+/// Renders a template as a page.
+pub(crate) fn render<T: Template>(template: T) -> WebResult<Response> {
+    let html = template
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+/// Every route of the web UI.
+pub(crate) fn routes() -> Router<Web> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/assets/{hash}/{name}", get(assets::serve))
+        .route("/tickets", get(tickets::list))
+        .route("/tickets/bulk", post(tickets::bulk))
+        .route("/rail", get(tickets::rail_fragment))
+        .route("/search", get(tickets::search))
+        .route("/views", post(tickets::save_view))
+        .route("/views/{id}/delete", post(tickets::delete_view))
+        .route("/tickets/{id}", get(ticket::show).post(ticket::update))
+        .route("/tickets/{id}/reply", post(ticket::reply))
+        .route("/tickets/{id}/merge", post(ticket::merge))
+        .route("/tickets/{id}/links", post(ticket::link))
+        .route("/tickets/{id}/typing", post(ticket::typing))
+        .route(
+            "/tickets/{id}/macros/{macro_id}",
+            get(ticket::macro_preview),
+        )
+        .route("/attachments/{id}", get(files::download))
+        .route("/live", get(live::stream))
+        .route("/portal", get(portal::list))
+        .route("/portal/new", get(portal::new_form).post(portal::create))
+        .route("/portal/tickets/{id}", get(portal::show))
+        .route("/portal/tickets/{id}/reply", post(portal::reply))
+        .route("/portal/tickets/{id}/rate", post(portal::rate))
+        .route("/admin", get(admin::home))
+        .route("/admin/{section}", get(admin::list).post(admin::create))
+        .route(
+            "/admin/{section}/{id}",
+            get(admin::edit).post(admin::update),
+        )
+        .route("/admin/{section}/{id}/delete", post(admin::delete))
+}

@@ -80,8 +80,11 @@
   if (searchForm && results) {
     const q = $("#q");
     const sort = $("#sort");
+    // Until the agent picks a sort, words rank by relevance and an empty query by recency.
+    let sortChosen = new URL(location.href).searchParams.has("sort");
     const run = () => {
-      const url = listUrl({ q: q.value, sort: sort.value === "relevance" && !q.value.trim() ? "" : sort.value });
+      if (!sortChosen) sort.value = q.value.trim() ? "relevance" : "-updated";
+      const url = listUrl({ q: q.value, sort: sortChosen ? sort.value : "" });
       history.replaceState(null, "", url);
       for (const hidden of $$(".save-view input[name=q]")) hidden.value = q.value;
       for (const hidden of $$(".save-view input[name=sort]")) hidden.value = sort.value;
@@ -90,7 +93,7 @@
       refreshResults(url, true);
     };
     q.addEventListener("input", debounce(run, 180));
-    sort.addEventListener("change", run);
+    sort.addEventListener("change", () => { sortChosen = true; run(); });
     searchForm.addEventListener("submit", (e) => { e.preventDefault(); run(); });
     results.addEventListener("click", (e) => {
       const facet = e.target.closest("a.facet");

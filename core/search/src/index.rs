@@ -141,6 +141,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
+    /// The checkpoint of what searches see: set after the reader reloads, so it never runs
+    /// ahead of the searcher (the commit on disk does, until the reload).
+    searchable: Mutex<Option<Checkpoint>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -219,13 +222,35 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searchable = Mutex::new(
+            index
+                .load_metas()?
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
+        );
         Ok(SearchIndex {
             dir: dir.to_path_buf(),
             index,
             reader,
             writer,
             fields,
+            searchable,
         })
+    }
+
+    /// Reloads the reader after a commit of `checkpoint`.
+    fn reload(&self, checkpoint: Checkpoint) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        if let Ok(mut searchable) = self.searchable.lock() {
+            *searchable = Some(checkpoint);
+        }
+        Ok(())
+    }
+
+    /// How far into the event log searches see.
+    pub fn searchable_checkpoint(&self) -> Option<Checkpoint> {
+        self.searchable.lock().ok().and_then(|c| *c)
     }
 
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
@@ -277,8 +302,7 @@ impl SearchIndex {
         }
         commit(&mut writer, checkpoint)?;
         drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.reload(checkpoint)
     }
 
     /// Adds documents without removing anything first (building a fresh index).
@@ -296,8 +320,7 @@ impl SearchIndex {
         writer.delete_all_documents()?;
         commit(&mut writer, checkpoint)?;
         drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.reload(checkpoint)
     }
 
     /// Commits what was added with [`SearchIndex::add`].
@@ -305,8 +328,7 @@ impl SearchIndex {
         let mut writer = self.writer()?;
         commit(&mut writer, checkpoint)?;
         drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.reload(checkpoint)
     }
 
     /// Every ticket in the index with the version it was indexed at.

@@ -1,6 +1,7 @@
 //! The web UI in a real browser: headless Chromium driven over WebDriver against a real
 //! server (SQLite, or PostgreSQL with `TRIAGE_TEST_DATABASE_URL`).
 
+mod access;
 mod agent;
 mod live;
 mod portal;

@@ -452,7 +452,7 @@ impl App {
         let head = self.store.read().last_event_id().await?;
         while Instant::now() < deadline {
             if let Some(index) = self.search.get() {
-                let at = blocking(move || index.checkpoint()).await?;
+                let at = index.searchable_checkpoint();
                 if at.is_some_and(|c| c.complete && c.position >= head) {
                     return Ok(true);
                 }

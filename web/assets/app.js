@@ -236,7 +236,7 @@
     }
   }
 
-  async function refreshTicket() {
+  async function refreshTicket(quiet) {
     const seenInput = $("#reply-seen");
     const seen = Number(seenInput ? seenInput.value : 0);
     const conv = await fetchText(`/tickets/${ticketId}?fragment=conversation`);
@@ -266,7 +266,7 @@
       const panel = await fetchText(`/tickets/${ticketId}?fragment=panel`);
       if (panel && panel.ok) { $("#panel").innerHTML = panel.text; bindPanel(); }
     }
-    say("This ticket was just updated by someone else.");
+    if (!quiet) say("This ticket was just updated by someone else.");
   }
   function bindPanel() {
     const f = $("#panel-form");
@@ -274,7 +274,7 @@
   }
   bindPanel();
 
-  async function refreshPortal() {
+  async function refreshPortal(quiet) {
     const res = await fetchText(location.pathname);
     if (!res || !res.ok) return;
     const doc = new DOMParser().parseFromString(res.text, "text/html");
@@ -283,7 +283,7 @@
       const old = document.getElementById(id);
       if (fresh && old) old.replaceWith(fresh);
     }
-    say("There is news on this ticket.");
+    if (!quiet) say("There is news on this ticket.");
   }
 
   // ---- live updates ----
@@ -298,29 +298,46 @@
     }
   }, 700);
 
+  // One stream per visible tab: a hidden tab closes its stream (browsers allow few
+  // connections per server) and catches up when it is shown again.
   if (csrf && window.EventSource) {
     const portalTicket = $(".conversation.portal[data-ticket]");
     const url = ticketId ? `/live?ticket=${ticketId}&key=${encodeURIComponent(tabKey)}` : "/live";
-    const source = new EventSource(url);
-    source.addEventListener("change", (e) => {
-      const change = JSON.parse(e.data);
-      if (ticketId) {
-        if (String(change.ticket) === ticketId && !change.mine) refreshTicket();
-        else refreshList();
-      } else if (portalTicket) {
-        if (String(change.ticket) === portalTicket.dataset.ticket && !change.mine) refreshPortal();
-      } else if (results) {
-        refreshList();
-      }
+    let source = null;
+    const catchUp = () => {
+      if (ticketId) refreshTicket(true);
+      else if (portalTicket) refreshPortal(true);
+      else if (results) refreshList();
+    };
+    const open = () => {
+      if (source) return;
+      source = new EventSource(url);
+      source.addEventListener("change", (e) => {
+        const change = JSON.parse(e.data);
+        if (ticketId) {
+          if (String(change.ticket) === ticketId && !change.mine) refreshTicket();
+          else refreshList();
+        } else if (portalTicket) {
+          if (String(change.ticket) === portalTicket.dataset.ticket && !change.mine) refreshPortal();
+        } else if (results) {
+          refreshList();
+        }
+      });
+      source.addEventListener("presence", (e) => {
+        const p = JSON.parse(e.data);
+        if (String(p.ticket) === ticketId) renderPresence(p.viewers);
+      });
+      source.addEventListener("reload", () => {
+        if (!(replyBody && replyBody.value.trim())) location.reload();
+      });
+    };
+    const close = () => { if (source) { source.close(); source = null; } };
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden) close();
+      else { open(); catchUp(); }
     });
-    source.addEventListener("presence", (e) => {
-      const p = JSON.parse(e.data);
-      if (String(p.ticket) === ticketId) renderPresence(p.viewers);
-    });
-    source.addEventListener("reload", () => {
-      if (!(replyBody && replyBody.value.trim())) location.reload();
-    });
-    window.addEventListener("pagehide", () => source.close());
+    window.addEventListener("pagehide", close);
+    if (!document.hidden) open();
   }
 
   // ---- when the page became usable, for the browser tests' timings ----

@@ -283,3 +283,43 @@ async fn admins_manage_people_and_configuration_in_the_browser() -> anyhow::Resu
     agent.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn agents_open_tickets_for_customers() -> anyhow::Result<()> {
+    let desk = Desk::open().await?;
+    let b = desk.signed_in(&desk.ada).await?;
+    b.click("a[href='/tickets/new']").await?;
+    b.fill("#requester-email", "erin@newcustomer.example")
+        .await?;
+    b.fill("#requester-name", "Erin Example").await?;
+    b.fill("#subject", "Phone: cannot log in to the portal")
+        .await?;
+    b.fill(
+        "#body",
+        "Erin called: the portal says her account is locked.",
+    )
+    .await?;
+    b.choose("#priority", "high").await?;
+    b.choose("#group", "Support").await?;
+    b.click("#new-ticket button[type=submit]").await?;
+    b.wait_js(
+        "return location.search.includes('done=created')",
+        "the new ticket",
+    )
+    .await?;
+    b.wait_text("#ticket-subject", "Phone: cannot log in to the portal")
+        .await?;
+    b.wait_text(".requester", "Erin Example").await?;
+    let id: i64 = b
+        .js("return Number(location.pathname.split('/').pop())")
+        .await?
+        .as_i64()
+        .unwrap_or_default();
+    let t = desk.ticket(id).await?;
+    assert_eq!(t["priority"], json!("high"));
+    assert_eq!(t["group_id"], json!(desk.group));
+    assert_eq!(t["assignee_id"], json!(desk.ada.user_id));
+    assert_eq!(t["channel"], json!("web"));
+    b.close().await?;
+    Ok(())
+}

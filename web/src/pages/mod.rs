@@ -35,6 +35,7 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/assets/{hash}/{name}", get(assets::serve))
         .route("/tickets", get(tickets::list))
         .route("/tickets/bulk", post(tickets::bulk))
+        .route("/tickets/new", get(ticket::new_form).post(ticket::create))
         .route("/rail", get(tickets::rail_fragment))
         .route("/search", get(tickets::search))
         .route("/views", post(tickets::save_view))

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::Digest;
 use triage_app::search::SearchParams;
 use triage_app::tickets::{MessageView, NewMessage, TicketChanges, TicketView};
 use triage_app::{AppError, Ctx, now_millis};
@@ -722,4 +723,73 @@ pub(crate) async fn typing(
         body.typing,
     );
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Template)]
+#[template(path = "new_ticket.html")]
+struct NewTicketPage {
+    layout: Layout,
+    agents: Vec<(i64, String)>,
+    groups: Vec<(i64, String)>,
+    form_key: String,
+}
+
+/// The form an agent opens a ticket with, on behalf of a customer (a phone call …).
+pub(crate) async fn new_form(State(web): State<Web>, staff: Staff) -> WebResult<Response> {
+    let pickers = pickers(&web, &staff).await?;
+    let mut layout = Layout::new(Some(&staff.0), "New ticket", "tickets");
+    let defs = views(&web.app, &staff.0).await?;
+    layout.rail = rail(&web.app, &staff.0, &defs, "").await?;
+    render(NewTicketPage {
+        layout,
+        agents: pickers.agents,
+        groups: pickers.groups,
+        form_key: format!("{:x}", now_millis()),
+    })
+}
+
+/// Opens a ticket for a customer, found or created by email; sending the same form twice
+/// opens it once.
+pub(crate) async fn create(
+    State(web): State<Web>,
+    staff: Staff,
+    mut form: FormData,
+) -> WebResult<Response> {
+    staff.0.check_csrf(form.csrf())?;
+    let subject = form.get("subject").to_string();
+    let body = form.get("body").to_string();
+    let idempotency = form
+        .opt("form_key")
+        .map(|key| triage_app::tickets::Idempotency {
+            key: format!("web:{}:{key}", staff.0.actor().user_id),
+            fingerprint: hex::encode(sha2::Sha256::digest(
+                format!("{subject}\u{0}{body}\u{0}{}", form.get("requester_email")).as_bytes(),
+            )),
+        });
+    let requester =
+        form.opt("requester_email")
+            .map(|email| triage_app::tickets::RequesterRef::Email {
+                email,
+                name: form.opt("requester_name"),
+            });
+    let new = triage_app::tickets::NewTicket {
+        subject,
+        body_text: Some(body),
+        requester,
+        priority: form.opt("priority"),
+        kind: form.opt("type"),
+        assignee_id: match form.get("assignee") {
+            "me" => Some(staff.0.actor().user_id),
+            _ => form.id("assignee")?,
+        },
+        group_id: form.id("group")?,
+        channel: Some("web".into()),
+        attachments: form.store_files(&web.app).await?,
+        ..triage_app::tickets::NewTicket::default()
+    };
+    let (ticket, _) = web
+        .app
+        .create_ticket(&Ctx::api(staff.0.actor().clone()), new, idempotency)
+        .await?;
+    Ok(Redirect::to(&format!("/tickets/{}?done=created", ticket.ticket.id)).into_response())
 }

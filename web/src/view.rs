@@ -221,6 +221,14 @@ pub(crate) struct ListRow {
     pub snippets: Vec<(String, bool)>,
 }
 
+/// The name of a status of a search page.
+pub(crate) fn status_name(page: &SearchPage, id: u64) -> String {
+    page.statuses
+        .get(&id)
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
 /// The rows of a search page.
 pub(crate) fn list_rows(page: &SearchPage, now: i64) -> Vec<ListRow> {
     page.results
@@ -234,11 +242,7 @@ pub(crate) fn list_rows(page: &SearchPage, now: i64) -> Vec<ListRow> {
                 .get(&h.requester_id)
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
-            status: page
-                .statuses
-                .get(&h.status_id)
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
+            status: status_name(page, h.status_id),
             category: h.category.clone(),
             priority: h.priority.clone(),
             assignee: h

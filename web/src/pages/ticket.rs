@@ -19,7 +19,7 @@ use crate::Web;
 use crate::error::{WebError, WebResult, describe};
 use crate::forms::FormData;
 use crate::session::Staff;
-use crate::view::{Layout, ago, datetime, rail, views};
+use crate::view::{Layout, ago, datetime, rail, status_name, views};
 
 /// A message as the conversation shows it.
 #[derive(Debug, Clone)]
@@ -99,6 +99,17 @@ pub(crate) struct OtherTicket {
 }
 
 /// Everything the panel shows about the ticket.
+impl OtherTicket {
+    fn of(page: &triage_app::search::SearchPage, hit: &triage_app::search::Hit) -> OtherTicket {
+        OtherTicket {
+            id: hit.id,
+            subject: hit.subject.clone(),
+            status: status_name(page, hit.status_id),
+            category: hit.category.clone(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Panel {
     pub id: i64,
@@ -357,16 +368,7 @@ async fn ticket_page(
             .iter()
             .filter(|h| h.id as i64 != id)
             .take(5)
-            .map(|h| OtherTicket {
-                id: h.id,
-                subject: h.subject.clone(),
-                status: page
-                    .statuses
-                    .get(&h.status_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                category: h.category.clone(),
-            })
+            .map(|h| OtherTicket::of(&page, h))
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -402,16 +404,7 @@ async fn ticket_page(
             .results
             .hits
             .iter()
-            .map(|h| OtherTicket {
-                id: h.id,
-                subject: h.subject.clone(),
-                status: page
-                    .statuses
-                    .get(&h.status_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                category: h.category.clone(),
-            })
+            .map(|h| OtherTicket::of(&page, h))
             .collect(),
         Err(_) => Vec::new(),
     };

@@ -25,6 +25,18 @@ pub struct MacroPreview {
     pub changes: TicketChanges,
 }
 
+/// The field changes a macro makes.
+fn macro_changes(actions: MacroActions) -> TicketChanges {
+    TicketChanges {
+        status: actions.status,
+        priority: actions.priority,
+        kind: actions.kind,
+        add_tags: actions.add_tags,
+        remove_tags: actions.remove_tags,
+        ..TicketChanges::default()
+    }
+}
+
 /// Changes to a ticket; `None` leaves a field as it is, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketChanges {
@@ -399,14 +411,7 @@ impl App {
         Ok(MacroPreview {
             body: template::render(&canned.body, &values),
             public: canned.public,
-            changes: TicketChanges {
-                status: actions.status,
-                priority: actions.priority,
-                kind: actions.kind,
-                add_tags: actions.add_tags,
-                remove_tags: actions.remove_tags,
-                ..TicketChanges::default()
-            },
+            changes: macro_changes(actions),
         })
     }
 
@@ -440,14 +445,7 @@ impl App {
                         placeholder_values(&repos, &ticket, &statuses, ctx.actor.user_id).await?;
                     let body = template::render(&canned.body, &values);
                     let actions = MacroActions::from_json(&canned.actions);
-                    let changes = TicketChanges {
-                        status: actions.status,
-                        priority: actions.priority,
-                        kind: actions.kind,
-                        add_tags: actions.add_tags,
-                        remove_tags: actions.remove_tags,
-                        ..TicketChanges::default()
-                    };
+                    let changes = macro_changes(actions);
                     emit(
                         &repos,
                         &ctx,

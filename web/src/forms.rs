@@ -62,6 +62,12 @@ impl FormData {
         }
     }
 
+    /// A number field that must be filled; `missing` says what to give.
+    pub fn required_id(&self, name: &str, missing: &str) -> WebResult<i64> {
+        self.id(name)?
+            .ok_or_else(|| WebError::BadRequest(missing.to_string()))
+    }
+
     /// Every value of a number field.
     pub fn ids(&self, name: &str) -> WebResult<Vec<i64>> {
         self.all(name)

@@ -27,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use triage_app::App;
 
 pub use error::not_found_page;
+pub use session::{SESSION_COOKIE, cookie, session_set_cookie};
 
 /// What the web UI needs beyond the application.
 #[derive(Debug, Clone)]

@@ -14,19 +14,18 @@ use crate::Web;
 use crate::error::{WebError, render_error};
 
 /// The name of the session cookie (shared with the JSON API).
-pub(crate) const SESSION_COOKIE: &str = "triage_session";
+pub const SESSION_COOKIE: &str = "triage_session";
 
-/// The session cookie of a request, if any.
-pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The value of a cookie in the request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
 /// A signed-in person (any role).
@@ -81,7 +80,7 @@ impl FromRequestParts<Web> for Signed {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
-        let Some(cookie) = session_cookie(parts) else {
+        let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(WebError::SignIn {
                 next: next_of(parts),
             });
@@ -185,13 +184,9 @@ pub(crate) async fn same_origin(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The `Set-Cookie` value of a session.
-pub(crate) fn set_cookie(web: &Web, value: &str, max_age: i64) -> String {
-    let secure = if web.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+/// The `Set-Cookie` value of a session (an empty value and age 0 remove it).
+pub fn session_set_cookie(secure: bool, value: &str, max_age: i64) -> String {
+    let secure = if secure { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     )

@@ -13,8 +13,8 @@ use triage_app::auth::Authenticated;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "triage_session";
+/// The session cookie, shared with the web UI.
+pub use triage_web::{SESSION_COOKIE, cookie};
 /// The header a browser session must send on unsafe requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -123,18 +123,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
                 ApiError::bad_request(format!("bad path: {}", e.body_text()))
             })
     }
-}
-
-/// The value of a cookie in the request.
-pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
 }
 
 /// The authenticated caller: an `Authorization: Bearer` API token, or a session cookie —

@@ -175,6 +175,22 @@ async fn forms_need_the_csrf_token_and_this_origin() -> anyhow::Result<()> {
         Some("/tickets")
     );
 
+    // An unknown page is an HTML page; an unknown API path stays problem+json.
+    let page = http.get(format!("{base}/no-such-page")).send().await?;
+    assert_eq!(page.status(), 404);
+    assert!(page.text().await?.contains("<h1>Not found</h1>"));
+    let api = http
+        .get(format!("{base}/api/v1/no-such-route"))
+        .send()
+        .await?;
+    assert_eq!(api.status(), 404);
+    assert_eq!(
+        api.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+
     // A wrong password shows the form again with a message.
     let wrong = http
         .post(format!("{base}/sign-in"))

@@ -12,7 +12,7 @@ use triage_app::AppError;
 use crate::Web;
 use crate::error::{WebResult, describe};
 use crate::forms::FormData;
-use crate::session::{Signed, set_cookie};
+use crate::session::{Signed, session_set_cookie};
 use crate::view::Layout;
 
 #[derive(Template)]
@@ -120,7 +120,7 @@ pub(crate) async fn sign_in(
     Ok((
         [(
             header::SET_COOKIE,
-            set_cookie(&web, &session.cookie, max_age),
+            session_set_cookie(web.config.secure_cookies, &session.cookie, max_age),
         )],
         Redirect::to(&to),
     )
@@ -136,7 +136,10 @@ pub(crate) async fn sign_out(
     signed.check_csrf(form.csrf())?;
     web.app.sign_out(&signed.cookie).await?;
     Ok((
-        [(header::SET_COOKIE, set_cookie(&web, "", 0))],
+        [(
+            header::SET_COOKIE,
+            session_set_cookie(web.config.secure_cookies, "", 0),
+        )],
         Redirect::to("/sign-in"),
     )
         .into_response())

@@ -655,9 +655,7 @@ pub(crate) async fn merge(
     form: FormData,
 ) -> WebResult<Response> {
     staff.0.check_csrf(form.csrf())?;
-    let target = form
-        .id("into")?
-        .ok_or_else(|| WebError::BadRequest("give the ticket number to merge into".into()))?;
+    let target = form.required_id("into", "give the ticket number to merge into")?;
     web.app
         .merge_tickets(&Ctx::api(staff.0.actor().clone()), id, target)
         .await?;
@@ -672,9 +670,7 @@ pub(crate) async fn link(
     form: FormData,
 ) -> WebResult<Response> {
     staff.0.check_csrf(form.csrf())?;
-    let other = form
-        .id("other")?
-        .ok_or_else(|| WebError::BadRequest("give the ticket number to link".into()))?;
+    let other = form.required_id("other", "give the ticket number to link")?;
     let kind = match form.get("kind") {
         "" => "related",
         k => k,

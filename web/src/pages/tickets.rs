@@ -451,9 +451,7 @@ pub(crate) async fn bulk(
     let mut failures = Vec::new();
     match form.get("action") {
         "merge" => {
-            let target = form.id("merge_into")?.ok_or_else(|| {
-                WebError::BadRequest("give the ticket number to merge into".into())
-            })?;
+            let target = form.required_id("merge_into", "give the ticket number to merge into")?;
             for id in ids.into_iter().filter(|id| *id != target) {
                 if let Err(e) = web.app.merge_tickets(&ctx, id, target).await {
                     failures.push(format!("#{id}: {}", describe(&e).1));

@@ -94,14 +94,7 @@ pub struct TokenCreated {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    );
+    let cookie = triage_web::session_set_cookie(state.config.secure_cookies, value, max_age);
     HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static("triage_session=; Path=/"))
 }
 

@@ -25,6 +25,7 @@ pub struct TestServer {
     task: Option<tokio::task::JoinHandle<()>>,
     search: Option<triage_app::search::SearchHandle>,
     live: Option<triage_app::live::LiveHandle>,
+    automation: Option<triage_app::automation::AutomationHandle>,
     /// The data directory; removed when the server is dropped.
     pub dir: tempfile::TempDir,
 }
@@ -49,6 +50,10 @@ impl TestServer {
             .context("opening the app")?;
         let search = app.start_search().await.context("starting search")?;
         let live = app.start_live().await.context("starting live updates")?;
+        let automation = app
+            .start_automation()
+            .await
+            .context("starting automation")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -69,6 +74,7 @@ impl TestServer {
             task: Some(task),
             search: Some(search),
             live: Some(live),
+            automation: Some(automation),
             dir,
         })
     }
@@ -92,8 +98,23 @@ impl TestServer {
         Ok(dir)
     }
 
+    /// Waits until the rules have handled every committed change, including the changes
+    /// they made themselves.
+    pub async fn automated(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.app
+                .automation_caught_up(std::time::Duration::from_secs(30))
+                .await?,
+            "the rules did not catch up"
+        );
+        Ok(())
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) {
+        if let Some(automation) = self.automation.take() {
+            automation.stop();
+        }
         if let Some(search) = self.search.take() {
             search.stop();
         }
@@ -172,6 +193,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if let Some(automation) = self.automation.take() {
+            automation.stop();
+        }
         if let Some(search) = self.search.take() {
             search.stop();
         }

@@ -69,6 +69,7 @@ pub(crate) fn describe(e: &AppError) -> (StatusCode, String) {
         AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
         AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
         AppError::InvalidQuery { .. } => (StatusCode::BAD_REQUEST, e.to_string()),
+        AppError::Script { .. } => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
         AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.clone()),
         AppError::Store(_) | AppError::Internal(_) => {
             tracing::error!(error = %e, "page failed");

@@ -32,6 +32,13 @@ pub enum AppError {
     /// A search query that cannot be read.
     #[error("{message} (at column {column})")]
     InvalidQuery { message: String, column: usize },
+    /// A rule script that does not compile.
+    #[error("{message} (line {line}, column {column})")]
+    Script {
+        message: String,
+        line: usize,
+        column: usize,
+    },
     /// A part of the service is not running or not ready.
     #[error("{0}")]
     Unavailable(String),

@@ -8,6 +8,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod automation;
 mod cache;
 pub mod consumer;
 pub mod demo;
@@ -36,7 +37,8 @@ pub mod rows {
     pub use triage_store::repo::json_strings;
     pub use triage_store::{
         ApiTokenRow, AttachmentRow, CustomFieldRow, EventRow, GroupRow, MacroRow, MessageRow,
-        OrganizationRow, RatingRow, StatusRow, TicketRow, UserRow, ViewRow,
+        NotificationRow, OrganizationRow, RatingRow, RuleRow, RuleRunRow, RuleVersionRow,
+        StatusRow, TicketRow, UserRow, ViewRow,
     };
 }
 use triage_domain::{Actor, Role, StatusCategory, Via};
@@ -82,6 +84,7 @@ pub struct App {
     cache: Arc<cache::Cache>,
     search: Arc<search::SearchSlot>,
     live: Arc<live::Live>,
+    automation: Arc<triage_automation::Engine>,
 }
 
 /// Who is acting, and through what.
@@ -95,6 +98,8 @@ pub struct Ctx {
     pub via_name: Option<String>,
     /// How many automated steps led here.
     pub depth: i32,
+    /// The event of the person's change that started this chain of automated steps.
+    pub origin: Option<i64>,
     /// When the change happened, for imports and demo data that replay the past; `None`
     /// means now.
     pub at: Option<i64>,
@@ -108,6 +113,7 @@ impl Ctx {
             via: Via::Api,
             via_name: None,
             depth: 0,
+            origin: None,
             at: None,
         }
     }
@@ -142,6 +148,7 @@ impl App {
             cache: Arc::default(),
             search,
             live: Arc::default(),
+            automation: automation::engine(),
         };
         app.seed().await?;
         Ok(app)

@@ -235,6 +235,10 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
         Ok(regex(pattern)?.is_match(text))
     });
     engine.register_fn("matches", |_: (), _: &str| false);
+    engine.register_fn("count_matches", |text: &str, pattern: &str| -> Res<i64> {
+        Ok(i64::try_from(regex(pattern)?.find_iter(text).count()).unwrap_or(i64::MAX))
+    });
+    engine.register_fn("count_matches", |_: (), _: &str| 0_i64);
     engine.register_fn("lower", |s: &str| s.to_lowercase());
     engine.register_fn("contains_any", |text: &str, words: rhai::Array| {
         let text = text.to_lowercase();

@@ -13,7 +13,7 @@ pub mod intent;
 pub mod limits;
 pub mod rule;
 
-pub use engine::{CompileError, Engine, RunError, RunInput, RunOutcome, Script};
+pub use engine::{CompileError, Engine, Prepared, RunError, RunInput, RunOutcome, Script};
 pub use intent::{Intent, Target};
 pub use limits::Limits;
 pub use rule::{RuleSpec, Schedule, Trigger};

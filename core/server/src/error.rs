@@ -105,6 +105,21 @@ impl From<AppError> for ApiError {
                 e.extra = Some(json!({ "column": column }));
                 e
             }
+            AppError::Script {
+                message,
+                line,
+                column,
+            } => {
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_script",
+                    format!(
+                        "the script does not compile: {message} (line {line}, column {column})"
+                    ),
+                );
+                e.extra = Some(json!({ "field": "script", "line": line, "column": column }));
+                e
+            }
             AppError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }

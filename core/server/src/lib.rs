@@ -29,7 +29,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::ApiError;
-use crate::routes::{auth, directory, messages, search, system, tickets, users};
+use crate::routes::{auth, directory, messages, rules, search, system, tickets, users};
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
 #[derive(OpenApi)]
@@ -41,6 +41,7 @@ use crate::routes::{auth, directory, messages, search, system, tickets, users};
         (name = "search", description = "Full-text search and similar tickets"),
         (name = "people", description = "Users, organizations and groups"),
         (name = "configuration", description = "Statuses, custom fields and macros"),
+        (name = "automation", description = "Rules in rhai, their dry runs and run log; notifications; agents' availability"),
         (name = "auth", description = "Sessions, setup and API tokens"),
         (name = "system", description = "Health and metrics"),
     )
@@ -93,6 +94,19 @@ fn api() -> OpenApiRouter<AppState> {
             directory::update_macro,
             directory::delete_macro
         ))
+        .routes(routes!(rules::list_rules, rules::create_rule))
+        .routes(routes!(
+            rules::get_rule,
+            rules::update_rule,
+            rules::delete_rule
+        ))
+        .routes(routes!(rules::rule_versions))
+        .routes(routes!(rules::rule_runs))
+        .routes(routes!(rules::test_rule))
+        .routes(routes!(rules::import_rules))
+        .routes(routes!(rules::list_notifications))
+        .routes(routes!(rules::mark_read))
+        .routes(routes!(rules::get_availability, rules::set_availability))
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::setup))

@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+mod rules_cli;
+
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use triage_app::App;
@@ -50,6 +52,11 @@ enum Command {
         /// Random seed, for a repeatable data set.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Manages automation rules: list, import a directory of `.rhai` files, dry-run one.
+    Rules {
+        #[command(subcommand)]
+        command: rules_cli::RulesCommand,
     },
     /// Rebuilds the search index from the database into a new directory and swaps it in;
     /// a running server keeps answering searches and switches to it when it is done.
@@ -167,8 +174,13 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             let housekeeping = app.spawn_housekeeping();
             let search = app.start_search().await.context("starting search")?;
             let live = app.start_live().await.context("starting live updates")?;
+            let automation = app
+                .start_automation()
+                .await
+                .context("starting automation")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
+            automation.stop();
             housekeeping.abort();
             live.stop();
             search.stop();
@@ -266,6 +278,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 summary.admin_email, summary.agent_password
             );
         }
+        Command::Rules { command } => rules_cli::run(&app, command).await?,
         Command::Reindex { check: true } => {
             let check = app.check_search_index().await?;
             println!(

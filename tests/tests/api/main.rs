@@ -4,8 +4,10 @@
 mod auth;
 mod bad_input;
 mod concurrency;
+mod example_rules;
 mod openapi;
 mod permissions;
+mod rules;
 mod search;
 mod story;
 mod tickets;

@@ -180,6 +180,7 @@ fn demo_ctx(actor: &Actor, at: i64) -> Ctx {
         via: Via::System,
         via_name: Some("demo".into()),
         depth: 0,
+        origin: None,
         at: Some(at),
     }
 }

@@ -1,8 +1,8 @@
 //! Tickets: the commands that change them and the queries that read them.
 
-mod changes;
+pub(crate) mod changes;
 mod create;
-mod messages;
+pub(crate) mod messages;
 mod queries;
 mod relations;
 
@@ -137,6 +137,7 @@ pub(crate) async fn emit<C: Conn>(
             via_name: ctx.via_name.clone(),
             data,
             depth: ctx.depth,
+            origin_id: ctx.origin,
             created_at: now,
         })
         .await?)

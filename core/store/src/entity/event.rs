@@ -17,6 +17,9 @@ pub struct Model {
     pub data: Json,
     /// How many automated steps led to this change (0 for a person's change).
     pub depth: i32,
+    /// The event of the person's change that started the chain this one belongs to;
+    /// `None` for a change a person made.
+    pub origin_id: Option<i64>,
     pub created_at: i64,
 }
 

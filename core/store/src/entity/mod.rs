@@ -1,5 +1,6 @@
 //! One sea-orm entity per table.
 
+pub mod agent_availability;
 pub mod api_token;
 pub mod attachment;
 pub mod canned_macro;
@@ -11,8 +12,12 @@ pub mod group;
 pub mod group_member;
 pub mod idempotency;
 pub mod message;
+pub mod notification;
 pub mod organization;
 pub mod rating;
+pub mod rule;
+pub mod rule_run;
+pub mod rule_version;
 pub mod session;
 pub mod setting;
 pub mod status;

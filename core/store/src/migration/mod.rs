@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m0002_views_ratings;
+mod m0003_automation;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_views_ratings::Migration),
+            Box::new(m0003_automation::Migration),
         ]
     }
 }

@@ -19,6 +19,8 @@ pub struct NewEvent {
     pub via_name: Option<String>,
     pub data: serde_json::Value,
     pub depth: i32,
+    /// The event that started the chain of automated changes this one belongs to.
+    pub origin_id: Option<i64>,
     pub created_at: i64,
 }
 
@@ -36,6 +38,7 @@ pub(crate) async fn insert_events<C: ConnectionTrait>(
         via_name: Set(event.via_name),
         data: Set(event.data),
         depth: Set(event.depth),
+        origin_id: Set(event.origin_id),
         created_at: Set(event.created_at),
     });
     loop {
@@ -89,6 +92,21 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         Ok(event::Entity::find()
             .filter(event::Column::Id.gt(position))
             .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(self.conn)
+            .await?)
+    }
+
+    /// The last `limit` events of the given kinds, newest first.
+    pub async fn recent_events(
+        &self,
+        kinds: &[&str],
+        limit: u64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        Ok(event::Entity::find()
+            .filter(event::Column::Kind.is_in(kinds.iter().copied()))
+            .filter(event::Column::TicketId.is_not_null())
+            .order_by_desc(event::Column::Id)
             .limit(limit)
             .all(self.conn)
             .await?)

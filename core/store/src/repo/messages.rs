@@ -48,6 +48,11 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .await?)
     }
 
+    /// A message by id.
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRow>, StoreError> {
+        Ok(message::Entity::find_by_id(id).one(self.conn).await?)
+    }
+
     /// The newest message of a ticket.
     pub async fn last_message(&self, ticket_id: i64) -> Result<Option<MessageRow>, StoreError> {
         Ok(message::Entity::find()

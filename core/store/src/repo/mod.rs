@@ -12,6 +12,7 @@ pub mod auth;
 mod directory;
 pub mod events;
 pub mod messages;
+mod rules;
 mod search;
 mod settings;
 pub(crate) mod tickets;

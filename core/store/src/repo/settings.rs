@@ -40,7 +40,7 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .table(counter::Entity)
             .value(
                 counter::Column::Value,
-                Expr::col(counter::Column::Value).add(1),
+                Expr::col(counter::Column::Value).add(1_i64),
             )
             .and_where(Expr::col(counter::Column::Name).eq(name))
             .returning_col(counter::Column::Value)

@@ -1,6 +1,6 @@
 // Triage: progressive enhancement of the server-rendered pages. Every page works without
 // this script; with it come search as you type, keyboard shortcuts, live updates, presence,
-// macros in the reply box and drag-and-drop attachments.
+// macros in the reply box, drag-and-drop attachments and the rule editor's line numbers.
 (function () {
   "use strict";
 
@@ -338,6 +338,38 @@
     });
     window.addEventListener("pagehide", close);
     if (!document.hidden) open();
+  }
+
+  // ---- the rule editor: line numbers that follow the script; Enter in the dry run runs it ----
+  const ruleScript = $("#rule-script");
+  const gutter = $("#script-gutter");
+  if (ruleScript && gutter) {
+    const bad = Number(gutter.dataset.errorLine || 0);
+    const draw = () => {
+      const lines = Math.max(ruleScript.value.split("\n").length, bad, 1);
+      if (gutter.childElementCount !== lines) {
+        const numbers = document.createDocumentFragment();
+        for (let n = 1; n <= lines; n++) {
+          const span = document.createElement("span");
+          span.textContent = String(n);
+          if (n === bad) span.className = "bad";
+          numbers.appendChild(span);
+        }
+        gutter.replaceChildren(numbers);
+      }
+      gutter.scrollTop = ruleScript.scrollTop;
+    };
+    ruleScript.addEventListener("input", draw);
+    ruleScript.addEventListener("scroll", () => { gutter.scrollTop = ruleScript.scrollTop; });
+    draw();
+  }
+  const dryRunStart = $("#dry-run-start");
+  if (dryRunStart) {
+    for (const field of $$("#dry-last, #dry-ticket")) {
+      field.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { e.preventDefault(); dryRunStart.click(); }
+      });
+    }
   }
 
   // ---- when the page became usable, for the browser tests' timings ----

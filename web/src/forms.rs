@@ -28,6 +28,16 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// The first value of a field exactly as sent (a script, where leading spaces and
+    /// blank lines count); empty when absent.
+    pub fn raw(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
     /// The first value of a field, if present and not blank.
     pub fn opt(&self, name: &str) -> Option<String> {
         Some(self.get(name))
@@ -95,6 +105,20 @@ impl FormData {
             stored.push(app.store_upload(upload).await?);
         }
         Ok(stored)
+    }
+}
+
+#[cfg(test)]
+impl FormData {
+    /// A form with these fields, as a browser would send them.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> FormData {
+        FormData {
+            fields: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            files: Vec::new(),
+        }
     }
 }
 

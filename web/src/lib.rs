@@ -10,6 +10,7 @@
 //! Content-Security-Policy that allows no inline script or style.
 
 mod assets;
+mod diff;
 mod error;
 mod forms;
 mod pages;

@@ -761,3 +761,93 @@ async fn a_scheduled_rule_runs_once_with_two_processes() -> anyhow::Result<()> {
     second.close().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn fields_macros_escalation_and_unassigning_apply_as_written() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let agent = server.user("agent", "bo@helpdesk.example").await?;
+    let l2 = server.group("L2", &[agent.user_id]).await?;
+    admin
+        .post(
+            "/api/v1/custom-fields",
+            json!({"key": "plan", "label": "Plan", "kind": "text"}),
+        )
+        .await?
+        .expect(201)?;
+    admin
+        .post(
+            "/api/v1/macros",
+            json!({"name": "Password reset", "public": true,
+            "body": "Hi {{requester.first_name}}, use the reset link on the sign-in page.",
+            "actions": {"status": "pending", "add_tags": ["password"]}}),
+        )
+        .await?
+        .expect(201)?;
+    rule(
+        &admin,
+        json!({"name": "Everything", "triggers": ["ticket.created"], "script": r#"
+        if ticket.subject == "Locked out" {
+            set_field("plan", "enterprise");
+            reply_macro("Password reset");
+            escalate("L2");
+            unassign();
+            remove_tag("new");
+        }
+    "#}),
+    )
+    .await?;
+    rule(
+        &admin,
+        json!({"name": "Bad field", "triggers": ["ticket.created"], "script": r#"
+        if ticket.subject == "Bad" { set_field("no_such_field", 1); add_tag("never"); }
+    "#}),
+    )
+    .await?;
+    let t = admin
+        .ticket(json!({"subject": "Locked out", "body": "Cannot sign in.", "requester": {"email": "cy@customer.example"},
+            "assignee_id": agent.user_id, "tags": ["new"], "priority": "high"}))
+        .await?;
+    let id = t["id"].as_i64().context("id")?;
+    let bad = admin
+        .ticket(
+            json!({"subject": "Bad", "body": "b", "requester": {"email": "cy@customer.example"}}),
+        )
+        .await?;
+    server.automated().await?;
+    let view = server.app.get_ticket(&App::system_actor(), id).await?;
+    assert_eq!(view.custom_fields.get("plan"), Some(&json!("enterprise")));
+    assert_eq!(view.ticket.priority, "urgent", "escalate raises one step");
+    assert_eq!(view.tags, ["escalated", "password"]);
+    assert_eq!(view.ticket.group_id, Some(l2));
+    assert_eq!(view.ticket.assignee_id, None);
+    assert_eq!(view.status.category, "pending", "the macro's status");
+    let bodies = admin.message_bodies(id).await?;
+    assert_eq!(
+        bodies.last().map(String::as_str),
+        Some("Hi cy, use the reset link on the sign-in page.")
+    );
+    // A rule whose action cannot apply changes nothing and says why.
+    let bad = server
+        .app
+        .get_ticket(&App::system_actor(), bad["id"].as_i64().context("id")?)
+        .await?;
+    assert!(bad.tags.is_empty());
+    let rules = admin.get("/api/v1/rules").await?.expect(200)?;
+    let failing = rules
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["name"] == "Bad field")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        failing["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no_such_field")),
+        "{failing}"
+    );
+    assert_eq!(failing["failures"], 1);
+    Ok(())
+}

@@ -28,7 +28,8 @@ if (!document.querySelector('main')) problems.push('no main');
 return problems;
 "#;
 
-async fn audit(b: &Browser, path: &str) -> anyhow::Result<()> {
+/// Opens a page and checks it: labels, names, one heading, the skip link first.
+pub(crate) async fn audit(b: &Browser, path: &str) -> anyhow::Result<()> {
     b.goto(path).await?;
     b.find("main").await?;
     let problems = b.js(AUDIT).await?;

@@ -5,6 +5,7 @@ mod access;
 mod agent;
 mod live;
 mod portal;
+mod rules;
 mod security;
 mod showcase;
 

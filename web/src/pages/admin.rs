@@ -1,6 +1,9 @@
-//! Admin pages: users, groups, organizations, statuses, custom fields, macros, API tokens
-//! and shared views. Each section is a table and forms described as data and drawn by one
-//! template, so later sections (rules, plugins, SLAs, reports) plug in the same way.
+//! Admin pages: users, groups, organizations, statuses, custom fields, macros, rules, API
+//! tokens and shared views. Each section is a table and forms described as data and drawn
+//! by one template, so later sections (plugins, SLAs, reports) plug in the same way; a
+//! rule, with its editor, dry run, run log and versions, has a page of its own ([`rules`]).
+
+pub(crate) mod rules;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -27,6 +30,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("statuses", "Statuses"),
     ("fields", "Custom fields"),
     ("macros", "Macros"),
+    ("rules", "Rules"),
     ("tokens", "API tokens"),
     ("views", "Shared views"),
 ];
@@ -35,12 +39,16 @@ const SECTIONS: &[(&str, &str)] = &[
 pub(crate) struct Cell {
     pub text: String,
     pub href: String,
+    /// A badge before the text (`deactivated`), empty for none.
+    pub badge: &'static str,
+    /// The badge's class: `b-ok`, `b-off`, `b-warn` or `b-bad`.
+    pub tone: &'static str,
 }
 
 fn cell(text: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
-        href: String::new(),
+        ..Cell::default()
     }
 }
 
@@ -48,6 +56,17 @@ fn link(text: impl Into<String>, href: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
         href: href.into(),
+        ..Cell::default()
+    }
+}
+
+/// A badge, then `text`.
+fn badge(badge: &'static str, tone: &'static str, text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        badge,
+        tone,
+        ..Cell::default()
     }
 }
 
@@ -129,6 +148,8 @@ pub(crate) struct FormSpec {
     pub submit: &'static str,
     pub fields: Vec<Field>,
     pub danger: bool,
+    /// Sent with GET (it only opens a page), so without the CSRF token.
+    pub get: bool,
 }
 
 #[derive(Template)]
@@ -147,6 +168,16 @@ struct AdminPage {
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct AdminQuery {
     done: Option<String>,
+    /// The version of a rule whose changes to show (anything else shows the newest).
+    version: Option<String>,
+}
+
+/// The section tabs, `section` marked current.
+fn tabs(section: &str) -> Vec<(&'static str, &'static str, bool)> {
+    SECTIONS
+        .iter()
+        .map(|(key, label)| (*key, *label, *key == section))
+        .collect()
 }
 
 fn page(
@@ -160,10 +191,7 @@ fn page(
 ) -> WebResult<Response> {
     render(AdminPage {
         layout: Layout::new(Some(&admin.0), heading.clone(), "admin").with_notice(notice),
-        tabs: SECTIONS
-            .iter()
-            .map(|(key, label)| (*key, *label, *key == section))
-            .collect(),
+        tabs: tabs(section),
         heading,
         intro,
         table,
@@ -289,6 +317,7 @@ pub(crate) async fn list(
         submit: "Create",
         fields,
         danger: false,
+        get: false,
     };
     match section {
         "users" => {
@@ -515,6 +544,7 @@ pub(crate) async fn list(
                 notice,
             )
         }
+        "rules" => rules::list(&web, &admin, notice).await,
         "tokens" => {
             let tokens = web.app.list_tokens(actor, actor.user_id).await?;
             let table = Table {
@@ -607,6 +637,9 @@ pub(crate) async fn edit(
     Query(q): Query<AdminQuery>,
 ) -> WebResult<Response> {
     let section = section_of(&section)?;
+    if section == "rules" {
+        return rules::show(&web, &admin, id, &q).await;
+    }
     let actor = admin.0.actor();
     let notice = q.done.as_deref();
     let form = |fields: Vec<Field>| FormSpec {
@@ -616,6 +649,7 @@ pub(crate) async fn edit(
         submit: "Save",
         fields,
         danger: false,
+        get: false,
     };
     let delete = |label: &'static str| FormSpec {
         id: format!("delete-{section}"),
@@ -624,6 +658,7 @@ pub(crate) async fn edit(
         submit: label,
         fields: Vec::new(),
         danger: true,
+        get: false,
     };
     let (heading, forms) = match section {
         "users" => {
@@ -810,6 +845,9 @@ pub(crate) async fn create(
 ) -> WebResult<Response> {
     admin.0.check_csrf(form.csrf())?;
     let section = section_of(&section)?;
+    if section == "rules" {
+        return rules::create(&web, &admin, &form).await;
+    }
     let actor = admin.0.actor();
     let id = match section {
         "users" => {
@@ -900,10 +938,7 @@ pub(crate) async fn create(
                 .await?;
             return render(AdminPage {
                 layout: Layout::new(Some(&admin.0), "API tokens", "admin"),
-                tabs: SECTIONS
-                    .iter()
-                    .map(|(key, label)| (*key, *label, *key == "tokens"))
-                    .collect(),
+                tabs: tabs("tokens"),
                 heading: format!("Token {}", row.name),
                 intro: "Copy the token now: it is not shown again.",
                 table: None,
@@ -939,6 +974,9 @@ pub(crate) async fn update(
 ) -> WebResult<Response> {
     admin.0.check_csrf(form.csrf())?;
     let section = section_of(&section)?;
+    if section == "rules" {
+        return rules::save(&web, &admin, id, &form).await;
+    }
     let actor = admin.0.actor();
     match section {
         "users" => {
@@ -1047,7 +1085,7 @@ pub(crate) async fn update(
     Ok(Redirect::to(&format!("/admin/{section}/{id}?done=saved")).into_response())
 }
 
-/// `POST /admin/{section}/{id}/delete`: deletes a macro or view, revokes a token.
+/// `POST /admin/{section}/{id}/delete`: deletes a macro, rule or view, revokes a token.
 pub(crate) async fn delete(
     State(web): State<Web>,
     admin: Admin,
@@ -1060,6 +1098,10 @@ pub(crate) async fn delete(
     let done = match section {
         "macros" => {
             web.app.delete_macro(actor, id).await?;
+            "deleted"
+        }
+        "rules" => {
+            web.app.delete_rule(actor, id).await?;
             "deleted"
         }
         "views" => {

@@ -57,6 +57,11 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/portal/tickets/{id}/reply", post(portal::reply))
         .route("/portal/tickets/{id}/rate", post(portal::rate))
         .route("/admin", get(admin::home))
+        // These win over `/admin/{section}/{id}`; a rule's page, saving and deleting it go
+        // through the section routes like every admin section.
+        .route("/admin/rules/new", get(admin::rules::new_form))
+        .route("/admin/rules/dry-run", post(admin::rules::dry_run_new))
+        .route("/admin/rules/{id}/dry-run", post(admin::rules::dry_run))
         .route("/admin/{section}", get(admin::list).post(admin::create))
         .route(
             "/admin/{section}/{id}",

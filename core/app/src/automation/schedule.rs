@@ -38,6 +38,9 @@ impl App {
             .filter(|r| r.active && r.next_run_at.is_some_and(|at| at <= now))
             .collect();
         let mut runs = Vec::new();
+        if !due.is_empty() {
+            self.ensure_service_user().await?;
+        }
         for rule in due {
             let Some(schedule) = rule
                 .schedule

@@ -1,7 +1,9 @@
 //! What a rule script sees: the ticket and the event, as JSON the engine converts.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
-use triage_store::{Conn, EventRow, Repos, StatusRow, TicketRow};
+use triage_store::{Conn, EventRow, MessageRow, Repos, StatusRow, TicketRow, UserRow};
 
 use crate::AppResult;
 
@@ -15,69 +17,104 @@ pub(crate) async fn ticket_json<C: Conn>(
     statuses: &[StatusRow],
     t: &TicketRow,
 ) -> AppResult<Value> {
-    let status = statuses.iter().find(|s| s.id == t.status_id);
-    let requester = repos.user(t.requester_id).await?;
-    let organization = match t.organization_id {
-        Some(id) => repos.organization(id).await?,
-        None => None,
-    };
-    let assignee = match t.assignee_id {
-        Some(id) => repos.user(id).await?,
-        None => None,
-    };
-    let group = match t.group_id {
-        Some(id) => repos.group(id).await?,
-        None => None,
-    };
-    let latest = repos.last_message(t.id).await?;
-    let latest = match latest {
-        Some(m) => {
-            let author = repos.user(m.author_id).await?;
-            json!({
-                "id": m.id,
-                "body": m.body_text,
-                "public": m.public,
-                "channel": m.channel,
-                "author": author.as_ref().map(person),
-                "author_role": author.map(|a| a.role),
-                "created_at": m.created_at,
-            })
+    let mut out = ticket_jsons(repos, statuses, std::slice::from_ref(t)).await?;
+    Ok(out.pop().unwrap_or(Value::Null))
+}
+
+/// The `ticket` objects of many tickets, reading the people, organizations, groups and
+/// latest messages they refer to in one query each.
+pub(crate) async fn ticket_jsons<C: Conn>(
+    repos: &Repos<'_, C>,
+    statuses: &[StatusRow],
+    tickets: &[TicketRow],
+) -> AppResult<Vec<Value>> {
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    let latest: HashMap<i64, MessageRow> = repos
+        .last_messages_of(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.ticket_id, m))
+        .collect();
+    let mut people: Vec<i64> = tickets
+        .iter()
+        .flat_map(|t| std::iter::once(t.requester_id).chain(t.assignee_id))
+        .chain(latest.values().map(|m| m.author_id))
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let people: HashMap<i64, UserRow> = repos
+        .users_by_ids(&people)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut orgs: Vec<i64> = tickets.iter().filter_map(|t| t.organization_id).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    let orgs: HashMap<i64, Value> = repos
+        .organizations_by_ids(&orgs)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, json!({"id": o.id, "name": o.name})))
+        .collect();
+    let mut groups: Vec<i64> = tickets.iter().filter_map(|t| t.group_id).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut group_json = HashMap::new();
+    for id in groups {
+        if let Some(g) = repos.group(id).await? {
+            group_json.insert(id, json!({"id": g.id, "name": g.name}));
         }
-        None => Value::Null,
-    };
-    let org_json = organization
-        .as_ref()
-        .map(|o| json!({"id": o.id, "name": o.name}));
-    let mut requester_json = requester.as_ref().map(person).unwrap_or(Value::Null);
-    if let Some(r) = requester_json.as_object_mut() {
-        r.insert(
-            "organization".into(),
-            org_json.clone().unwrap_or(Value::Null),
-        );
     }
-    Ok(json!({
-        "id": t.id,
-        "number": t.id,
-        "subject": t.subject,
-        "status": status.map(|s| s.name.clone()),
-        "status_category": status.map(|s| s.category.clone()),
-        "priority": t.priority,
-        "type": t.kind,
-        "tags": t.tags,
-        "custom_fields": t.custom_fields,
-        "channel": t.channel,
-        "external_id": t.external_id,
-        "requester": requester_json,
-        "organization": org_json,
-        "assignee": assignee.as_ref().map(person),
-        "group": group.map(|g| json!({"id": g.id, "name": g.name})),
-        "latest_message": latest,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
-        "first_response_at": t.first_response_at,
-        "solved_at": t.solved_at,
-        "due_at": t.due_at,
-    }))
+    let person_of = |id: i64| people.get(&id).map(person).unwrap_or(Value::Null);
+    Ok(tickets
+        .iter()
+        .map(|t| {
+            let status = statuses.iter().find(|s| s.id == t.status_id);
+            let org = t
+                .organization_id
+                .and_then(|id| orgs.get(&id).cloned())
+                .unwrap_or(Value::Null);
+            let mut requester = person_of(t.requester_id);
+            if let Some(r) = requester.as_object_mut() {
+                r.insert("organization".into(), org.clone());
+            }
+            let latest = latest.get(&t.id).map_or(Value::Null, |m| {
+                json!({
+                    "id": m.id,
+                    "body": m.body_text,
+                    "public": m.public,
+                    "channel": m.channel,
+                    "author": person_of(m.author_id),
+                    "author_role": people.get(&m.author_id).map(|a| a.role.clone()),
+                    "created_at": m.created_at,
+                })
+            });
+            json!({
+                "id": t.id,
+                "number": t.id,
+                "subject": t.subject,
+                "status": status.map(|s| s.name.clone()),
+                "status_category": status.map(|s| s.category.clone()),
+                "priority": t.priority,
+                "type": t.kind,
+                "tags": t.tags,
+                "custom_fields": t.custom_fields,
+                "channel": t.channel,
+                "external_id": t.external_id,
+                "requester": requester,
+                "organization": org,
+                "assignee": t.assignee_id.map_or(Value::Null, person_of),
+                "group": t.group_id.and_then(|id| group_json.get(&id).cloned()),
+                "latest_message": latest,
+                "created_at": t.created_at,
+                "updated_at": t.updated_at,
+                "first_response_at": t.first_response_at,
+                "solved_at": t.solved_at,
+                "due_at": t.due_at,
+            })
+        })
+        .collect())
 }
 
 /// The `event` object of a script for one change: the events one command appended for

@@ -114,19 +114,30 @@ impl App {
                 .collect();
             run.tickets_seen += ids.len();
             let config = self.config_snapshot().await?;
-            let tickets = self.store.read().tickets_by_ids(&ids).await?;
-            let mut inputs = Vec::with_capacity(tickets.len());
-            for t in tickets.iter().filter(|t| t.deleted_at.is_none()) {
-                let ticket = context::ticket_json(&self.store.read(), &config.statuses, t).await?;
-                inputs.push((
-                    t.id,
-                    RunInput {
-                        ticket,
-                        event: event.clone(),
-                        now,
-                    },
-                ));
-            }
+            let tickets: Vec<_> = self
+                .store
+                .read()
+                .tickets_by_ids(&ids)
+                .await?
+                .into_iter()
+                .filter(|t| t.deleted_at.is_none())
+                .collect();
+            let objects =
+                context::ticket_jsons(&self.store.read(), &config.statuses, &tickets).await?;
+            let inputs: Vec<(i64, RunInput)> = tickets
+                .iter()
+                .zip(objects)
+                .map(|(t, ticket)| {
+                    (
+                        t.id,
+                        RunInput {
+                            ticket,
+                            event: event.clone(),
+                            now,
+                        },
+                    )
+                })
+                .collect();
             let engine = self.automation.clone();
             let script = script.clone();
             let outcomes = tokio::task::spawn_blocking(move || {

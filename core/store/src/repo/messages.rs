@@ -62,6 +62,26 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .await?)
     }
 
+    /// The newest message of each of these tickets (tickets without one are absent).
+    pub async fn last_messages_of(
+        &self,
+        ticket_ids: &[i64],
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        if ticket_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let newest = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::col(message::Column::Id).max())
+            .from(message::Entity)
+            .and_where(message::Column::TicketId.is_in(ticket_ids.iter().copied()))
+            .group_by_col(message::Column::TicketId)
+            .to_owned();
+        Ok(message::Entity::find()
+            .filter(message::Column::Id.in_subquery(newest))
+            .all(self.conn)
+            .await?)
+    }
+
     /// Moves every message and attachment of `from` onto `to` (merge).
     pub async fn move_messages(&self, from: i64, to: i64) -> Result<(), StoreError> {
         message::Entity::update_many()

@@ -178,6 +178,21 @@ pub struct RuleSpec {
 }
 
 impl RuleSpec {
+    /// An active rule with this name and script, no triggers yet, at position 0.
+    pub fn new(name: &str, script: &str) -> RuleSpec {
+        RuleSpec {
+            name: name.to_string(),
+            description: String::new(),
+            triggers: Vec::new(),
+            schedule: None,
+            query: None,
+            position: 0,
+            active: true,
+            on_rule_changes: false,
+            script: script.to_string(),
+        }
+    }
+
     /// Reads a rule file: `//! key: value` lines at the top, then the script. `name`
     /// defaults to `default_name` (the file's stem); a rule needs triggers or a schedule.
     ///
@@ -188,17 +203,7 @@ impl RuleSpec {
     /// if ticket.organization.name == "Acme" { assign_group("L2"); }
     /// ```
     pub fn parse_file(default_name: &str, text: &str) -> Result<RuleSpec, String> {
-        let mut spec = RuleSpec {
-            name: default_name.to_string(),
-            description: String::new(),
-            triggers: Vec::new(),
-            schedule: None,
-            query: None,
-            position: 0,
-            active: true,
-            on_rule_changes: false,
-            script: text.to_string(),
-        };
+        let mut spec = RuleSpec::new(default_name, text);
         for (n, line) in text.lines().enumerate() {
             let Some(rest) = line.trim_start().strip_prefix("//!") else {
                 if line.trim().is_empty() {

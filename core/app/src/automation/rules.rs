@@ -110,6 +110,29 @@ fn meta(spec: &RuleSpec) -> serde_json::Value {
     })
 }
 
+/// Keeps the saved state of a rule as its version `row.version`.
+async fn keep_version<C: triage_store::Conn>(
+    repos: &triage_store::Repos<'_, C>,
+    row: &RuleRow,
+    spec: &RuleSpec,
+    author: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    repos
+        .insert_rule_version(RuleVersionRow {
+            id: 0,
+            rule_id: row.id,
+            version: row.version,
+            name: row.name.clone(),
+            script: row.script.clone(),
+            meta: meta(spec),
+            author_id: author,
+            created_at: now,
+        })
+        .await?;
+    Ok(())
+}
+
 fn fill(row: &mut RuleRow, spec: &RuleSpec, now: i64) -> AppResult<()> {
     let schedule = spec.schedule.as_ref().map(ToString::to_string);
     if schedule != row.schedule || row.next_run_at.is_none() {
@@ -175,18 +198,7 @@ impl App {
         if input.script.is_none() {
             return Err(AppError::invalid("script", "a rule needs a script"));
         }
-        let empty = RuleSpec {
-            name: String::new(),
-            description: String::new(),
-            triggers: Vec::new(),
-            schedule: None,
-            query: None,
-            position: 0,
-            active: true,
-            on_rule_changes: false,
-            script: String::new(),
-        };
-        let spec = merge(empty, input)?;
+        let spec = merge(RuleSpec::new("", ""), input)?;
         self.check_script(&spec.script)?;
         let author = (actor.user_id != 0).then_some(actor.user_id);
         self.store
@@ -217,18 +229,7 @@ impl App {
                     };
                     fill(&mut row, &spec, now)?;
                     let row = repos.insert_rule(row).await?;
-                    repos
-                        .insert_rule_version(RuleVersionRow {
-                            id: 0,
-                            rule_id: row.id,
-                            version: 1,
-                            name: row.name.clone(),
-                            script: row.script.clone(),
-                            meta: meta(&spec),
-                            author_id: author,
-                            created_at: now,
-                        })
-                        .await?;
+                    keep_version(&repos, &row, &spec, author, now).await?;
                     Ok::<_, AppError>(row)
                 })
             })
@@ -266,18 +267,7 @@ impl App {
                     row.updated_at = now;
                     row.updated_by = author;
                     let row = repos.update_rule(row).await?;
-                    repos
-                        .insert_rule_version(RuleVersionRow {
-                            id: 0,
-                            rule_id: row.id,
-                            version: row.version,
-                            name: row.name.clone(),
-                            script: row.script.clone(),
-                            meta: meta(&spec),
-                            author_id: author,
-                            created_at: now,
-                        })
-                        .await?;
+                    keep_version(&repos, &row, &spec, author, now).await?;
                     Ok::<_, AppError>(row)
                 })
             })

@@ -117,6 +117,24 @@ async fn screenshots_and_timings_on_the_demo_help_desk() -> anyhow::Result<()> {
     b.goto("/admin/macros").await?;
     b.find("#admin-table").await?;
     b.screenshot(&shots.join("admin.png")).await?;
+    // A rule from examples/rules, tried on the demo's tickets.
+    let rule = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/rules/keyword-tagging.rhai"),
+    )?;
+    let imported = server
+        .app
+        .import_rules(
+            &triage_app::App::system_actor(),
+            vec![("keyword-tagging.rhai".into(), rule)],
+        )
+        .await?;
+    let rule_id = imported.first().context("imported rule")?.rule_id;
+    b.goto(&format!("/admin/rules/{rule_id}")).await?;
+    b.fill("#dry-last", "500").await?;
+    b.click("#dry-run-start").await?;
+    b.find("#dry-run-summary").await?;
+    b.screenshot(&shots.join("rule.png")).await?;
     b.close().await?;
 
     // The portal, as the requester of that ticket.

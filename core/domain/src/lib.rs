@@ -6,6 +6,7 @@
 //! crate free of them means every rule can be unit-tested on its own and reused by every
 //! path that changes a ticket.
 
+pub mod calendar;
 pub mod custom_field;
 pub mod error;
 pub mod event;

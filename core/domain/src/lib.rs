@@ -11,6 +11,7 @@ pub mod custom_field;
 pub mod error;
 pub mod event;
 pub mod permission;
+pub mod sla;
 pub mod status;
 pub mod template;
 pub mod text;

@@ -59,7 +59,7 @@ fn check_view(input: &ViewInput) -> AppResult<(String, String)> {
             format!("give a name of 1 to {MAX_VIEW_NAME} characters"),
         ));
     }
-    triage_search::query::parse::parse(&input.query).map_err(triage_search::SearchError::from)?;
+    crate::search::check_query(&input.query)?;
     let sort = if input.sort.is_empty() {
         "-updated".to_string()
     } else {

@@ -851,3 +851,126 @@ async fn fields_macros_escalation_and_unassigning_apply_as_written() -> anyhow::
     assert_eq!(failing["failures"], 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_scheduled_rule_query_is_checked_when_saved_and_when_it_runs() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let bad = admin
+        .post(
+            "/api/v1/rules",
+            json!({"name": "Broken query", "schedule": "every 1 hour",
+            "query": "status:open (", "script": "add_tag(\"x\");"}),
+        )
+        .await?
+        .expect(400)?;
+    assert_eq!(bad.code(), "invalid_query");
+    // Reads, but names a status that does not exist: it fails when it runs, and says so.
+    let id = rule(
+        &admin,
+        json!({"name": "Unknown status", "schedule": "every 1 hour",
+        "query": "status:\"no such status\"", "script": "add_tag(\"x\");"}),
+    )
+    .await?;
+    admin
+        .ticket(
+            json!({"subject": "One", "body": "b", "requester": {"email": "cy@customer.example"}}),
+        )
+        .await?;
+    server.indexed().await?;
+    let runs_done = server
+        .app
+        .run_due_schedules(triage_app::now_millis() + 2 * 3_600_000)
+        .await?;
+    assert_eq!(runs_done.len(), 1);
+    assert_eq!(runs_done[0].failed, 1);
+    let log = runs(&admin, id).await?;
+    assert!(
+        log[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no such status")),
+        "{log:?}"
+    );
+    let r = admin
+        .get(&format!("/api/v1/rules/{id}"))
+        .await?
+        .expect(200)?;
+    assert_eq!(r.body["failures"], 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn rules_start_at_the_end_of_a_log_they_never_followed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut config = triage_app::AppConfig::for_data_dir(dir.path());
+    config.database_url = triage_app::testing::test_database_url(dir.path()).await?;
+    let app = App::open(config).await?;
+    let system = App::system_actor();
+    let ctx = triage_app::Ctx::api(system.clone());
+    let new = |subject: &str| triage_app::tickets::NewTicket {
+        subject: subject.into(),
+        body_text: Some("b".into()),
+        requester: Some(triage_app::tickets::RequesterRef::Email {
+            email: "cy@customer.example".into(),
+            name: None,
+        }),
+        ..Default::default()
+    };
+    let (old, _) = app.create_ticket(&ctx, new("Before"), None).await?;
+    app.create_rule(
+        &system,
+        triage_app::automation::RuleInput {
+            name: Some("Tag".into()),
+            triggers: Some(vec!["ticket.created".into()]),
+            script: Some("add_tag(\"seen\");".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    // A scheduled rule runs in a process that never started the rule consumer.
+    app.create_rule(
+        &system,
+        triage_app::automation::RuleInput {
+            name: Some("Nightly".into()),
+            schedule: Some(Some("every 1 day".into())),
+            script: Some("add_tag(\"nightly\");".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let search = app.start_search().await?;
+    anyhow::ensure!(
+        app.search_caught_up(std::time::Duration::from_secs(30))
+            .await?
+    );
+    let runs = app
+        .run_due_schedules(triage_app::now_millis() + 2 * 86_400_000)
+        .await?;
+    assert_eq!(
+        runs.first().map(|r| (r.fired, r.failed)),
+        Some((1, 0)),
+        "{runs:?}"
+    );
+
+    let automation = app.start_automation().await?;
+    let (fresh, _) = app.create_ticket(&ctx, new("After"), None).await?;
+    anyhow::ensure!(
+        app.automation_caught_up(std::time::Duration::from_secs(30))
+            .await?
+    );
+    let tags = |id| {
+        let app = app.clone();
+        let system = system.clone();
+        async move { anyhow::Ok(app.get_ticket(&system, id).await?.tags) }
+    };
+    assert_eq!(
+        tags(old.ticket.id).await?,
+        ["nightly"],
+        "history before the rules is left alone"
+    );
+    assert_eq!(tags(fresh.ticket.id).await?, ["seen"]);
+    automation.stop();
+    search.stop();
+    app.close().await;
+    Ok(())
+}

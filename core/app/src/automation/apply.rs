@@ -247,6 +247,26 @@ pub(crate) enum Applied {
     AlreadyFired,
 }
 
+/// Why a firing's write job did not commit: the rule already fired for this change (its
+/// run-log key was taken, so everything the job wrote is rolled back), or an error.
+#[derive(Debug)]
+enum JobError {
+    AlreadyFired,
+    App(AppError),
+}
+
+impl From<AppError> for JobError {
+    fn from(e: AppError) -> Self {
+        JobError::App(e)
+    }
+}
+
+impl From<triage_store::StoreError> for JobError {
+    fn from(e: triage_store::StoreError) -> Self {
+        JobError::App(e.into())
+    }
+}
+
 fn service_actor(user: &UserRow) -> Actor {
     Actor {
         user_id: user.id,
@@ -322,7 +342,8 @@ impl App {
             ..
         } = firing;
         let result = self
-            .command(move |tx| {
+            .store
+            .write(move |tx| {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let statuses = config.statuses.clone();
@@ -340,14 +361,15 @@ impl App {
                     };
                     let mut ticket = match repos.ticket(ticket_id).await? {
                         Some(t) if t.deleted_at.is_none() && t.merged_into.is_none() => t,
-                        _ => return Err(AppError::ticket_not_found(ticket_id)),
+                        _ => return Err(AppError::ticket_not_found(ticket_id).into()),
                     };
                     if crate::tickets::category_of(&statuses, ticket.status_id)?
                         == StatusCategory::Closed
                     {
                         return Err(AppError::Domain(triage_domain::DomainError::Closed(
                             ticket_id,
-                        )));
+                        ))
+                        .into());
                     }
                     let resolved =
                         resolve(&repos, &statuses, &ticket, &intents, svc.id, false).await?;
@@ -409,22 +431,22 @@ impl App {
                             created_at: now,
                         })
                         .await;
-                    match run {
-                        Err(triage_store::StoreError::Conflict(_)) => {
-                            return Err(AppError::Conflict("already fired".into()));
-                        }
-                        other => {
-                            other?;
-                        }
+                    if let Err(triage_store::StoreError::Conflict(_)) = run {
+                        return Err(JobError::AlreadyFired);
                     }
+                    run?;
                     repos.record_rule_success(rule_id, now).await?;
                     Ok(Applied::Done(moved))
                 })
             })
             .await;
         match result {
-            Err(AppError::Conflict(m)) if m == "already fired" => Ok(Applied::AlreadyFired),
-            other => other,
+            Ok(applied) => {
+                self.events_committed();
+                Ok(applied)
+            }
+            Err(JobError::AlreadyFired) => Ok(Applied::AlreadyFired),
+            Err(JobError::App(e)) => Err(e),
         }
     }
 

@@ -84,6 +84,9 @@ fn merge(mut spec: RuleSpec, input: RuleInput) -> AppResult<RuleSpec> {
     }
     if let Some(q) = input.query {
         spec.query = q.filter(|q| !q.trim().is_empty());
+        if let Some(q) = &spec.query {
+            crate::search::check_query(q)?;
+        }
     }
     if let Some(p) = input.position {
         spec.position = p;

@@ -105,7 +105,20 @@ impl App {
                         facets: false,
                     },
                 )
-                .await?;
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                // A query that names what no longer exists (a deleted group …) is the
+                // rule's to fix: logged against it, counted, shown to admins.
+                Err(e @ (AppError::InvalidQuery { .. } | AppError::Domain(_))) => {
+                    run.failed += 1;
+                    let error = format!("the query {query:?} cannot run: {e}");
+                    self.record_failure(rule, Failure::new(None, None, error))
+                        .await?;
+                    return Ok(run);
+                }
+                Err(e) => return Err(e),
+            };
             let ids: Vec<i64> = page
                 .results
                 .hits

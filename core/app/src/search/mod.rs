@@ -92,6 +92,12 @@ fn reader(actor: &Actor) -> Reader {
     }
 }
 
+/// Checks that a query is one the search language reads (saved views, scheduled rules).
+pub(crate) fn check_query(q: &str) -> AppResult<()> {
+    triage_search::query::parse::parse(q).map_err(SearchError::from)?;
+    Ok(())
+}
+
 impl From<SearchError> for AppError {
     fn from(e: SearchError) -> Self {
         match e {

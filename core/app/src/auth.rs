@@ -222,9 +222,7 @@ impl App {
         user_id: i64,
         name: &str,
     ) -> AppResult<(ApiTokenRow, String)> {
-        if actor.user_id != user_id {
-            actor.require_admin()?;
-        }
+        actor.require_self_or_admin(user_id)?;
         let name = text::validate_name("name", name)?;
         let user = self
             .store
@@ -254,9 +252,7 @@ impl App {
 
     /// The tokens of a user (own, or any for an admin).
     pub async fn list_tokens(&self, actor: &Actor, user_id: i64) -> AppResult<Vec<ApiTokenRow>> {
-        if actor.user_id != user_id {
-            actor.require_admin()?;
-        }
+        actor.require_self_or_admin(user_id)?;
         Ok(self.store.read().tokens_of_user(user_id).await?)
     }
 

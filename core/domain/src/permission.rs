@@ -130,6 +130,15 @@ impl Actor {
         }
     }
 
+    /// Refuses unless the actor is the user `user_id` or an admin.
+    pub fn require_self_or_admin(&self, user_id: i64) -> Result<(), DomainError> {
+        if self.user_id == user_id {
+            Ok(())
+        } else {
+            self.require_admin()
+        }
+    }
+
     /// Refuses unless the actor is staff.
     pub fn require_staff(&self) -> Result<(), DomainError> {
         if self.is_staff() {

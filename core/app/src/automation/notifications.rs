@@ -17,9 +17,7 @@ impl App {
     /// An agent's availability (staff: their own; admins: anyone's).
     pub async fn availability(&self, actor: &Actor, user_id: i64) -> AppResult<Availability> {
         actor.require_staff()?;
-        if actor.user_id != user_id {
-            actor.require_admin()?;
-        }
+        actor.require_self_or_admin(user_id)?;
         let row = self.store.read().availability_of(&[user_id]).await?;
         Ok(row.first().map_or(
             Availability {
@@ -41,9 +39,7 @@ impl App {
         availability: Availability,
     ) -> AppResult<Availability> {
         actor.require_staff()?;
-        if actor.user_id != user_id {
-            actor.require_admin()?;
-        }
+        actor.require_self_or_admin(user_id)?;
         if availability
             .capacity
             .is_some_and(|c| !(0..=10_000).contains(&c))

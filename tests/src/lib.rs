@@ -322,3 +322,140 @@ impl Client {
         t["id"].as_i64().context("ticket id")
     }
 }
+
+/// A plugin package built from `plugins/<dir>` (built once per test process).
+pub fn plugin_package(dir: &str) -> anyhow::Result<Vec<u8>> {
+    static BUILT: std::sync::Mutex<Vec<(String, Vec<u8>)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .map_err(|_| anyhow::anyhow!("a plugin build panicked"))?;
+    if let Some((_, bytes)) = built.iter().find(|(d, _)| d == dir) {
+        return Ok(bytes.clone());
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR").map(std::path::PathBuf::from);
+    let bytes = triage_app::plugins::builder::pack_dir(&root.join(dir), target.as_deref())
+        .with_context(|| format!("building plugins/{dir}"))?;
+    built.push((dir.to_string(), bytes.clone()));
+    Ok(bytes)
+}
+
+/// The same package with its manifest rewritten by `edit` (a test-only variant, such as
+/// one that may call a local listener).
+pub fn repack(package: &[u8], edit: impl FnOnce(String) -> String) -> anyhow::Result<Vec<u8>> {
+    let p = triage_app::plugins::Package::read(package)?;
+    Ok(triage_app::plugins::Package::pack(
+        &edit(p.manifest_text),
+        &p.wasm,
+    )?)
+}
+
+/// One request a [`Listener`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A local HTTP server that records every request and answers with a fixed status: the
+/// other side of a plugin's outbound calls.
+#[derive(Debug)]
+pub struct Listener {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    received: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Received>>,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Listener {
+    /// Starts a listener answering 200.
+    pub async fn start() -> anyhow::Result<Listener> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let answer = status.clone();
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let tx = tx.clone();
+            let answer = answer.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, 16 << 20)
+                    .await
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default();
+                let _ = tx.send(Received {
+                    method: parts.method.to_string(),
+                    path: parts.uri.path().to_string(),
+                    headers: parts
+                        .headers
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.to_string(),
+                                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                            )
+                        })
+                        .collect(),
+                    body,
+                });
+                let code = answer.load(std::sync::atomic::Ordering::Relaxed);
+                axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK)
+            }
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Listener {
+            base,
+            received: tokio::sync::Mutex::new(rx),
+            status,
+            task,
+        })
+    }
+
+    /// Answers every later request with `status`.
+    pub fn answer(&self, status: u16) {
+        self.status
+            .store(status, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The next request, waiting up to 20 seconds.
+    pub async fn next(&self) -> anyhow::Result<Received> {
+        let mut rx = self.received.lock().await;
+        tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+            .await
+            .context("no request reached the listener")?
+            .context("the listener stopped")
+    }
+
+    /// Whether a request arrives within `wait`.
+    pub async fn quiet_for(&self, wait: std::time::Duration) -> bool {
+        let mut rx = self.received.lock().await;
+        tokio::time::timeout(wait, rx.recv()).await.is_err()
+    }
+}

@@ -68,6 +68,27 @@ impl App {
         }
     }
 
+    /// Moves a consumer that has never run to the end of the log, so it starts with what
+    /// happens from now on rather than with the whole history.
+    pub(crate) async fn start_at_end_if_new(&self, name: &str) -> AppResult<()> {
+        let read = self.store.read();
+        if read.checkpoint(name).await? != 0 {
+            return Ok(());
+        }
+        let last = read.last_event_id().await?;
+        if last > 0 {
+            let name = name.to_string();
+            self.store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        Ok::<_, AppError>(tx.repos().set_checkpoint(&name, last).await?)
+                    })
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Runs a consumer in the background: it wakes when this process commits events and
     /// polls every [`POLL`] for events other processes wrote.
     pub fn spawn_consumer(&self, consumer: Arc<dyn Consumer>) -> ConsumerHandle {

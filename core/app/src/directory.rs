@@ -515,6 +515,7 @@ impl App {
             builtin: false,
             position: input.position.unwrap_or(1000),
             active: input.active.unwrap_or(true),
+            plugin_id: None,
         };
         let result = self
             .store

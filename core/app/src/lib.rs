@@ -18,6 +18,7 @@ pub mod housekeeping;
 mod html;
 pub mod live;
 pub mod password;
+pub mod plugins;
 pub mod search;
 pub mod tickets;
 pub mod views;
@@ -37,8 +38,8 @@ pub mod rows {
     pub use triage_store::repo::json_strings;
     pub use triage_store::{
         ApiTokenRow, AttachmentRow, CustomFieldRow, EventRow, GroupRow, MacroRow, MessageRow,
-        NotificationRow, OrganizationRow, RatingRow, RuleRow, RuleRunRow, RuleVersionRow,
-        StatusRow, TicketRow, UserRow, ViewRow,
+        NotificationRow, OrganizationRow, PluginCallRow, PluginLogRow, PluginRow, QuarantineRow,
+        RatingRow, RuleRow, RuleRunRow, RuleVersionRow, StatusRow, TicketRow, UserRow, ViewRow,
     };
 }
 use triage_domain::{Actor, Role, StatusCategory, Via};
@@ -60,6 +61,8 @@ pub struct AppConfig {
     pub max_attachment_bytes: u64,
     /// How long a browser session lasts, in seconds.
     pub session_ttl_secs: i64,
+    /// The address people open, for links plugins and notifications send out.
+    pub public_url: String,
 }
 
 impl AppConfig {
@@ -71,6 +74,7 @@ impl AppConfig {
             data_dir,
             max_attachment_bytes: 25 * 1024 * 1024,
             session_ttl_secs: 14 * 24 * 3600,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -85,6 +89,7 @@ pub struct App {
     search: Arc<search::SearchSlot>,
     live: Arc<live::Live>,
     automation: Arc<triage_automation::Engine>,
+    plugins: Arc<plugins::Registry>,
 }
 
 /// Who is acting, and through what.
@@ -149,6 +154,7 @@ impl App {
             search,
             live: Arc::default(),
             automation: automation::engine(),
+            plugins: Arc::default(),
         };
         app.seed().await?;
         Ok(app)
@@ -176,6 +182,7 @@ impl App {
                                     builtin: true,
                                     position: (position as i32) * 100,
                                     active: true,
+                                    plugin_id: None,
                                 })
                                 .await?;
                         }

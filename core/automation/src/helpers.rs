@@ -185,6 +185,24 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
             text: text(t, "a notification")?,
         })
     });
+    engine.register_fn("call_plugin", |plugin: &str, action: &str| {
+        push(Intent::CallPlugin {
+            plugin: text(plugin, "a plugin id")?,
+            name: text(action, "an action name")?,
+            arguments: Value::Object(Default::default()),
+        })
+    });
+    engine.register_fn(
+        "call_plugin",
+        |plugin: &str, action: &str, args: rhai::Map| {
+            let arguments: Value = rhai::serde::from_dynamic(&Dynamic::from_map(args))?;
+            push(Intent::CallPlugin {
+                plugin: text(plugin, "a plugin id")?,
+                name: text(action, "an action name")?,
+                arguments,
+            })
+        },
+    );
     engine.register_fn("escalate", || push(Intent::Escalate { group: None }));
     engine.register_fn("escalate", |group: Dynamic| {
         push(Intent::Escalate {

@@ -67,6 +67,13 @@ pub enum Intent {
         target: Target,
         text: String,
     },
+    /// An action a plugin offers; the plugin's answer (notes, tags, fields …) is applied
+    /// with the rule's other actions.
+    CallPlugin {
+        plugin: String,
+        name: String,
+        arguments: Value,
+    },
     /// Raise the priority one step and tag `escalated`; optionally move to a group.
     Escalate {
         group: Option<Target>,
@@ -99,6 +106,9 @@ impl Intent {
             Intent::Reply { text } => format!("reply {text:?}"),
             Intent::ReplyMacro { name } => format!("reply with macro {name:?}"),
             Intent::Notify { target, text } => format!("notify {} {text:?}", t(target)),
+            Intent::CallPlugin { plugin, name, .. } => {
+                format!("call {name:?} of plugin {plugin:?}")
+            }
             Intent::Escalate { group: Some(g) } => format!("escalate to {}", t(g)),
             Intent::Escalate { group: None } => "escalate".into(),
         }

@@ -8,6 +8,10 @@ use url::Url;
 use crate::manifest::{DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS, Manifest};
 use crate::origin::Origin;
 
+/// In `capabilities.http`: the plugin calls hosts the admin chooses (a webhook's reply
+/// URL); each must still be granted by origin.
+pub const ANY_ORIGIN: &str = "*";
+
 /// The capabilities an admin granted; always a subset of what the manifest asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +40,12 @@ impl Grants {
     pub fn asked(manifest: &Manifest) -> Grants {
         let c = &manifest.capabilities;
         Grants {
-            http: c.http.clone(),
+            http: c
+                .http
+                .iter()
+                .filter(|h| *h != ANY_ORIGIN)
+                .cloned()
+                .collect(),
             private_network: false,
             kv: c.kv,
             secrets: c.secrets.clone(),
@@ -48,8 +57,13 @@ impl Grants {
     /// Checks that nothing is granted beyond what the manifest asks for.
     pub fn check(&self, manifest: &Manifest) -> Result<(), String> {
         let c = &manifest.capabilities;
-        if let Some(h) = self.http.iter().find(|h| !c.http.contains(h)) {
-            return Err(format!("{h:?} is not among the hosts the plugin asks for"));
+        let any = c.http.iter().any(|h| h == ANY_ORIGIN);
+        for h in &self.http {
+            if any {
+                Origin::parse(h)?;
+            } else if !c.http.contains(h) {
+                return Err(format!("{h:?} is not among the hosts the plugin asks for"));
+            }
         }
         if self.kv > c.kv {
             return Err(format!(

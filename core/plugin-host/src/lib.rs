@@ -29,12 +29,12 @@ mod v0_1;
 
 pub use engine::{Compiled, Host, HostConfig, TICK, WASMTIME_VERSION};
 pub use error::{CallError, LoadError, ManifestError};
-pub use grants::{AdminLimits, Grants, Limits, Settings};
+pub use grants::{ANY_ORIGIN, AdminLimits, Grants, Limits, Settings};
 pub use manifest::{
     AskedLimits, CONTRACTS, Capabilities, ConfigField, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
     EVENTS, FieldKind, MAX_KV_BYTES, MAX_MEMORY_MB, MAX_TIMEOUT_MS, Manifest, Role, parse_version,
 };
-pub use memory::MemoryServices;
+pub use memory::{MemoryServices, sample_ticket};
 pub use origin::{Origin, is_private};
 pub use package::{MAX_PACKAGE_BYTES, Package, sha256_hex};
 pub use plugin::Plugin;

@@ -247,6 +247,9 @@ impl Manifest {
             return bad("events", "only an integration subscribes to events".into());
         }
         for origin in &self.capabilities.http {
+            if origin == crate::grants::ANY_ORIGIN {
+                continue;
+            }
             if let Err(message) = Origin::parse(origin) {
                 return bad("capabilities.http", message);
             }

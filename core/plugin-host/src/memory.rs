@@ -7,7 +7,36 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::services::{ServiceError, Services};
-use crate::types::{LogLevel, Message, OutgoingMail, Ticket};
+use crate::types::{LogLevel, Message, OutgoingMail, Person, StatusCategory, Ticket};
+
+/// A ticket to hand to hooks in tests and benchmarks: #1007, "Printer on fire", id 7.
+pub fn sample_ticket() -> Ticket {
+    Ticket {
+        id: 7,
+        number: 1007,
+        subject: "Printer on fire".into(),
+        status: "Open".into(),
+        category: StatusCategory::Open,
+        priority: "high".into(),
+        kind: None,
+        channel: "web".into(),
+        requester: Person {
+            id: 3,
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+        },
+        assignee: None,
+        group_id: None,
+        organization_id: None,
+        tags: vec![],
+        fields: vec![],
+        created_at: 0,
+        updated_at: 0,
+        first_response_at: None,
+        solved_at: None,
+        url: "http://localhost/tickets/1007".into(),
+    }
+}
 
 /// Key-value storage and a log in memory, tickets from a fixed list, no mail.
 #[derive(Debug, Default)]

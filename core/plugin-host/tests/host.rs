@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use triage_plugin_host::types::{Action, ActionCall, Person, StatusCategory, Ticket};
+use triage_plugin_host::types::{Action, ActionCall, Ticket};
 use triage_plugin_host::{
     AdminLimits, CallError, Compiled, Grants, Host, HostConfig, LoadError, MemoryServices, Package,
-    Plugin, Settings, builder,
+    Plugin, Settings, builder, sample_ticket,
 };
 
 fn plugins_dir() -> PathBuf {
@@ -24,31 +24,7 @@ fn package(name: &str) -> Package {
 }
 
 fn ticket() -> Ticket {
-    Ticket {
-        id: 7,
-        number: 1007,
-        subject: "Printer on fire".into(),
-        status: "Open".into(),
-        category: StatusCategory::Open,
-        priority: "high".into(),
-        kind: None,
-        channel: "web".into(),
-        requester: Person {
-            id: 3,
-            email: "ada@example.com".into(),
-            name: "Ada".into(),
-        },
-        assignee: None,
-        group_id: None,
-        organization_id: None,
-        tags: vec![],
-        fields: vec![],
-        created_at: 0,
-        updated_at: 0,
-        first_response_at: None,
-        solved_at: None,
-        url: "http://localhost/tickets/1007".into(),
-    }
+    sample_ticket()
 }
 
 fn call(name: &str) -> ActionCall {

@@ -86,9 +86,10 @@ impl Config {
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file("triage.toml")),
         }
-        // TRIAGE_CONFIG, TRIAGE_LOG and TRIAGE_TEST_DATABASE_URL are read elsewhere.
+        // TRIAGE_CONFIG, TRIAGE_LOG, TRIAGE_TEST_DATABASE_URL and TRIAGE_PLUGINS_TARGET_DIR
+        // (where tests and benchmarks build plugins) are read elsewhere.
         let env = Env::prefixed("TRIAGE_").filter(|key| {
-            !["config", "log", "test_database_url"]
+            !["config", "log", "test_database_url", "plugins_target_dir"]
                 .iter()
                 .any(|other| key.as_str().eq_ignore_ascii_case(other))
         });
@@ -119,6 +120,7 @@ impl Config {
         c.database_url = self.database_url();
         c.max_attachment_bytes = self.max_attachment_mb * 1024 * 1024;
         c.session_ttl_secs = self.session_hours * 3600;
+        c.public_url = self.public_url();
         c
     }
 }
@@ -151,6 +153,7 @@ mod tests {
             jail.set_env("TRIAGE_SESSION_HOURS", "2");
             jail.set_env("TRIAGE_LOG", "debug");
             jail.set_env("TRIAGE_TEST_DATABASE_URL", "postgres://elsewhere/test");
+            jail.set_env("TRIAGE_PLUGINS_TARGET_DIR", "/tmp/plugins");
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.max_attachment_mb, 5);
             assert_eq!(c.session_hours, 2);

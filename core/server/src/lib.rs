@@ -29,7 +29,7 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::ApiError;
-use crate::routes::{auth, directory, messages, rules, search, system, tickets, users};
+use crate::routes::{auth, directory, messages, plugins, rules, search, system, tickets, users};
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
 #[derive(OpenApi)]
@@ -42,6 +42,7 @@ use crate::routes::{auth, directory, messages, rules, search, system, tickets, u
         (name = "people", description = "Users, organizations and groups"),
         (name = "configuration", description = "Statuses, custom fields and macros"),
         (name = "automation", description = "Rules in rhai, their dry runs and run log; notifications; agents' availability"),
+        (name = "plugins", description = "WebAssembly plugins: install, grant, configure, upgrade, roll back; their logs"),
         (name = "auth", description = "Sessions, setup and API tokens"),
         (name = "system", description = "Health and metrics"),
     )
@@ -107,6 +108,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::list_notifications))
         .routes(routes!(rules::mark_read))
         .routes(routes!(rules::get_availability, rules::set_availability))
+        .routes(routes!(plugins::list_plugins, plugins::install_plugin))
+        .routes(routes!(
+            plugins::get_plugin,
+            plugins::update_plugin,
+            plugins::uninstall_plugin
+        ))
+        .routes(routes!(plugins::rollback_plugin))
+        .routes(routes!(plugins::plugin_log))
+        .routes(routes!(plugins::plugin_calls))
+        .routes(routes!(plugins::plugin_quarantine))
         .routes(routes!(auth::sign_in))
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::setup))
@@ -142,6 +153,14 @@ pub fn router(state: AppState) -> Router {
     );
     router
         .merge(web)
+        .route(
+            "/api/v1/channels/{plugin}",
+            axum::routing::any(plugins::channel),
+        )
+        .route(
+            "/api/v1/channels/{plugin}/{*rest}",
+            axum::routing::any(plugins::channel),
+        )
         .fallback(|uri: axum::http::Uri| async move {
             if triage_web::is_page_path(uri.path()) {
                 triage_web::not_found()

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+mod plugin_cli;
 mod rules_cli;
 
 use anyhow::{Context, bail};
@@ -57,6 +58,11 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: rules_cli::RulesCommand,
+    },
+    /// Plugins: install a package, list them, scaffold and pack a plugin crate.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin_cli::PluginCommand,
     },
     /// Rebuilds the search index from the database into a new directory and swaps it in;
     /// a running server keeps answering searches and switches to it when it is done.
@@ -130,6 +136,11 @@ async fn main() -> anyhow::Result<()> {
         config.listen = *listen;
     }
     init_logging(&config.log_format);
+    if let Command::Plugin { command } = &cli.command
+        && plugin_cli::run_offline(command)?
+    {
+        return Ok(());
+    }
     let app = App::open(config.app_config()).await.with_context(|| {
         format!(
             "opening the database {}",
@@ -178,6 +189,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 .start_automation()
                 .await
                 .context("starting automation")?;
+            app.start_plugins().await.context("starting plugins")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             automation.stop();
@@ -279,6 +291,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             );
         }
         Command::Rules { command } => rules_cli::run(&app, command).await?,
+        Command::Plugin { command } => plugin_cli::run(&app, command).await?,
         Command::Reindex { check: true } => {
             let check = app.check_search_index().await?;
             println!(

@@ -7,6 +7,7 @@ mod concurrency;
 mod example_rules;
 mod openapi;
 mod permissions;
+mod plugins;
 mod rules;
 mod search;
 mod story;

@@ -171,6 +171,8 @@ pub(crate) async fn resolve<C: Conn>(
                 };
                 out.notify.push((users, text.clone()));
             }
+            // Plugins were called before the write (`App::expand_plugin_calls`).
+            Intent::CallPlugin { .. } => {}
             Intent::Escalate { group } => {
                 let current = out
                     .changes
@@ -341,6 +343,7 @@ impl App {
             duration_us,
             ..
         } = firing;
+        let intents = self.expand_plugin_calls(ticket_id, intents).await?;
         let result = self
             .store
             .write(move |tx| {

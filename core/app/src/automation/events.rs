@@ -107,19 +107,7 @@ impl App {
     /// never followed, they start at its end: rules act on changes from now on.
     pub async fn start_automation(&self) -> AppResult<AutomationHandle> {
         self.ensure_service_user().await?;
-        let read = self.store.read();
-        if read.checkpoint(CONSUMER).await? == 0 {
-            let last = read.last_event_id().await?;
-            if last > 0 {
-                self.store
-                    .write(move |tx| {
-                        Box::pin(async move {
-                            Ok::<_, AppError>(tx.repos().set_checkpoint(CONSUMER, last).await?)
-                        })
-                    })
-                    .await?;
-            }
-        }
+        self.start_at_end_if_new(CONSUMER).await?;
         let consumer = self.spawn_consumer(Arc::new(RuleConsumer { app: self.clone() }));
         let app = self.clone();
         let scheduler = tokio::spawn(async move {

@@ -293,6 +293,9 @@ impl App {
         expected_version: Option<i64>,
     ) -> AppResult<TicketView> {
         ctx.actor.require_staff()?;
+        if let Some(status) = &changes.status {
+            self.check_transition(id, status, false).await?;
+        }
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let view = self

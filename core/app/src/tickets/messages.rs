@@ -328,6 +328,10 @@ impl App {
         let mut parts =
             MessageParts::from_bodies(new.body_text, new.body_html, &channel, new.metadata)?;
         parts.public = new.public || !ctx.actor.is_staff();
+        if let Some(status) = &changes.status {
+            self.check_transition(id, status, parts.public && ctx.actor.is_staff())
+                .await?;
+        }
         let config = self.config_snapshot().await?;
         let ctx = ctx.clone();
         let result = self

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod directory;
 pub mod messages;
+pub mod plugins;
 pub mod rules;
 pub mod search;
 pub mod system;

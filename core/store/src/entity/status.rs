@@ -13,6 +13,8 @@ pub struct Model {
     pub builtin: bool,
     pub position: i32,
     pub active: bool,
+    /// The plugin that declared it, if any.
+    pub plugin_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,7 @@ use sea_orm_migration::prelude::*;
 #[derive(Debug, DeriveMigrationName)]
 pub struct Migration;
 
-fn col(name: &str, kind: fn(&mut ColumnDef) -> &mut ColumnDef, null: bool) -> ColumnDef {
+pub(super) fn col(name: &str, kind: fn(&mut ColumnDef) -> &mut ColumnDef, null: bool) -> ColumnDef {
     let mut c = ColumnDef::new(Alias::new(name));
     kind(&mut c);
     if null {
@@ -17,35 +17,35 @@ fn col(name: &str, kind: fn(&mut ColumnDef) -> &mut ColumnDef, null: bool) -> Co
     c
 }
 
-fn text(name: &str) -> ColumnDef {
+pub(super) fn text(name: &str) -> ColumnDef {
     col(name, ColumnDef::text, false)
 }
-fn opt_text(name: &str) -> ColumnDef {
+pub(super) fn opt_text(name: &str) -> ColumnDef {
     col(name, ColumnDef::text, true)
 }
-fn big(name: &str) -> ColumnDef {
+pub(super) fn big(name: &str) -> ColumnDef {
     col(name, ColumnDef::big_integer, false)
 }
-fn opt_big(name: &str) -> ColumnDef {
+pub(super) fn opt_big(name: &str) -> ColumnDef {
     col(name, ColumnDef::big_integer, true)
 }
-fn int(name: &str) -> ColumnDef {
+pub(super) fn int(name: &str) -> ColumnDef {
     col(name, ColumnDef::integer, false)
 }
-fn flag(name: &str) -> ColumnDef {
+pub(super) fn flag(name: &str) -> ColumnDef {
     col(name, ColumnDef::boolean, false)
 }
-fn json(name: &str) -> ColumnDef {
+pub(super) fn json(name: &str) -> ColumnDef {
     col(name, ColumnDef::json_binary, false)
 }
 
-fn id() -> ColumnDef {
+pub(super) fn id() -> ColumnDef {
     let mut c = ColumnDef::new(Alias::new("id"));
     c.big_integer().not_null().auto_increment().primary_key();
     c
 }
 
-fn index(name: &str, table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
+pub(super) fn index(name: &str, table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(Alias::new(table));
     for c in cols {

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_views_ratings;
 mod m0003_automation;
+mod m0004_plugins;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_views_ratings::Migration),
             Box::new(m0003_automation::Migration),
+            Box::new(m0004_plugins::Migration),
         ]
     }
 }

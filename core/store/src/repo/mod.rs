@@ -12,6 +12,7 @@ pub mod auth;
 mod directory;
 pub mod events;
 pub mod messages;
+pub mod plugins;
 mod rules;
 mod search;
 mod settings;

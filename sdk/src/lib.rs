@@ -66,6 +66,7 @@ pub mod bindings {
         pub_export_macro: true,
         export_macro_name: "__export_world",
         default_bindings_module: "triage_plugin_sdk::bindings",
+        additional_derives: [PartialEq],
     });
 }
 

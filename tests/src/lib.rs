@@ -382,6 +382,7 @@ pub struct Listener {
     pub base: String,
     received: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Received>>,
     status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    body: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -399,9 +400,12 @@ impl Listener {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
         let answer = status.clone();
+        let body = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reply_body = body.clone();
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let tx = tx.clone();
             let answer = answer.clone();
+            let reply_body = reply_body.clone();
             async move {
                 let (parts, body) = req.into_parts();
                 let body = axum::body::to_bytes(body, 16 << 20)
@@ -424,7 +428,11 @@ impl Listener {
                     body,
                 });
                 let code = answer.load(std::sync::atomic::Ordering::Relaxed);
-                axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK)
+                let reply = reply_body.lock().map(|b| b.clone()).unwrap_or_default();
+                (
+                    axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK),
+                    reply,
+                )
             }
         });
         let task = tokio::spawn(async move {
@@ -434,6 +442,7 @@ impl Listener {
             base,
             received: tokio::sync::Mutex::new(rx),
             status,
+            body,
             task,
         })
     }
@@ -442,6 +451,14 @@ impl Listener {
     pub fn answer(&self, status: u16) {
         self.status
             .store(status, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Answers every later request with `status` and `body`.
+    pub fn answer_with(&self, status: u16, body: &[u8]) {
+        self.answer(status);
+        if let Ok(mut b) = self.body.lock() {
+            *b = body.to_vec();
+        }
     }
 
     /// The next request, waiting up to 20 seconds.

@@ -589,3 +589,67 @@ async fn upgrade_and_rollback_swap_versions_while_tickets_keep_coming() -> anyho
     server.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_third_party_plugin_enriches_new_tickets_from_a_crm() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let crm = Listener::start().await?;
+    crm.answer_with(200, br#"{"plan": "Enterprise", "company": "Initech"}"#);
+    install(&admin, plugin_package("../examples/plugins/crm-enrich")?).await?;
+    admin
+        .patch(
+            "/api/v1/plugins/crm-enrich",
+            json!({
+                "grants": {"http": [crm.base], "private_network": true, "kv": 262144, "secrets": ["api_key"]},
+                "settings": {"crm_url": format!("{}/api", crm.base), "vip_plans": ["enterprise"]},
+                "secrets": {"api_key": "crm-key-1"},
+                "enabled": true,
+            }),
+        )
+        .await?
+        .expect(200)?;
+    let t = admin
+        .ticket(json!({"subject": "Login fails", "body": "Since today", "requester": {"email": "hal+vip@initech.example", "name": "Hal"}}))
+        .await?;
+    let id = t["id"].as_i64().context("id")?;
+    let asked = crm.next().await?;
+    assert_eq!(asked.path, "/api/contacts");
+    assert_eq!(asked.header("authorization"), Some("Bearer crm-key-1"));
+    eventually("the CRM note", || async {
+        Ok(admin
+            .message_bodies(id)
+            .await?
+            .contains(&"CRM: Enterprise plan, Initech".to_string()))
+    })
+    .await?;
+    let t = admin
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await?
+        .expect(200)?;
+    assert_eq!(t.body["tags"], json!(["vip"]));
+    // The second ticket of the same requester is answered from the plugin's store.
+    let t2 = admin
+        .ticket(json!({"subject": "Again", "body": "x", "requester": {"email": "hal+vip@initech.example"}}))
+        .await?;
+    let id2 = t2["id"].as_i64().context("id")?;
+    eventually("the cached note", || async {
+        Ok(admin
+            .message_bodies(id2)
+            .await?
+            .contains(&"CRM: Enterprise plan, Initech".to_string()))
+    })
+    .await?;
+    assert!(
+        crm.quiet_for(Duration::from_millis(300)).await,
+        "the CRM was asked twice"
+    );
+    let p = admin
+        .get("/api/v1/plugins/crm-enrich")
+        .await?
+        .expect(200)?
+        .body;
+    assert_eq!(p["kv_keys"], 1);
+    server.stop().await;
+    Ok(())
+}

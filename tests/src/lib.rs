@@ -333,8 +333,13 @@ pub fn plugin_package(dir: &str) -> anyhow::Result<Vec<u8>> {
         return Ok(bytes.clone());
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
-    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR").map(std::path::PathBuf::from);
-    let bytes = triage_app::plugins::builder::pack_dir(&root.join(dir), target.as_deref())
+    // Never the target directory of the run itself, which cargo may hold locked.
+    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/target")
+        });
+    let bytes = triage_app::plugins::builder::pack_dir(&root.join(dir), Some(&target))
         .with_context(|| format!("building plugins/{dir}"))?;
     built.push((dir.to_string(), bytes.clone()));
     Ok(bytes)

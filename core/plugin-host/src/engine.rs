@@ -188,9 +188,9 @@ impl Host {
             .max_memory_size((MAX_MEMORY_MB as usize) << 20)
             // A fresh instance per call: reset the first pages of a slot in place rather
             // than handing them back to the kernel and faulting them in again.
-            .linear_memory_keep_resident(1 << 20)
-            .table_keep_resident(64 << 10)
-            .async_stack_keep_resident(64 << 10)
+            .linear_memory_keep_resident(128 << 10)
+            .table_keep_resident(16 << 10)
+            .async_stack_keep_resident(16 << 10)
             .decommit_batch_size(16);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&c).map_err(host_err)?;

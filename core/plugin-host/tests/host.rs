@@ -17,9 +17,12 @@ fn plugins_dir() -> PathBuf {
 
 fn package(name: &str) -> Package {
     let dir = plugins_dir().join(name);
-    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR").map(PathBuf::from);
-    let bytes = builder::pack_dir(&dir, target.as_deref())
-        .unwrap_or_else(|e| panic!("building {name}: {e}"));
+    // Never the target directory of the run itself, which cargo may hold locked.
+    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target"));
+    let bytes =
+        builder::pack_dir(&dir, Some(&target)).unwrap_or_else(|e| panic!("building {name}: {e}"));
     Package::read(&bytes).unwrap_or_else(|e| panic!("reading {name}: {e}"))
 }
 

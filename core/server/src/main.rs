@@ -189,10 +189,11 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 .start_automation()
                 .await
                 .context("starting automation")?;
-            app.start_plugins().await.context("starting plugins")?;
+            let plugins = app.start_plugins().await.context("starting plugins")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             automation.stop();
+            plugins.abort();
             housekeeping.abort();
             live.stop();
             search.stop();

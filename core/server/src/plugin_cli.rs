@@ -201,6 +201,7 @@ triage-plugin-sdk = {sdk}
 [profile.release]
 opt-level = "s"
 lto = true
+codegen-units = 1
 strip = true
 panic = "abort"
 "#

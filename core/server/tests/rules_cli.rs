@@ -1,26 +1,12 @@
 //! `triage rules`: import a directory of rule files, list them, dry-run one on past events.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use triage_app::tickets::{NewTicket, RequesterRef};
 use triage_app::{App, AppConfig, Ctx};
 
-fn triage(dir: &std::path::Path, url: &str, args: &[&str]) -> anyhow::Result<(bool, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_triage"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TRIAGE_DATABASE_URL", url)
-        .env("TRIAGE_LOG", "warn")
-        .output()?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok((out.status.success(), text))
-}
+mod common;
+use common::triage;
 
 #[tokio::test]
 async fn rules_are_imported_listed_and_dry_run_from_the_command_line() -> anyhow::Result<()> {

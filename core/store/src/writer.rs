@@ -362,10 +362,20 @@ async fn begin_batch(
     backend: Backend,
 ) -> Result<DatabaseTransaction, sea_orm::DbErr> {
     let outer = db.begin().await?;
-    if backend == Backend::Postgres {
-        outer
-            .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})"))
-            .await?;
+    match backend {
+        Backend::Postgres => {
+            outer
+                .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK})"))
+                .await?;
+        }
+        // Take the write lock first (a write statement does, even when it matches no row),
+        // waiting for it under the busy timeout. A transaction that read first and wrote
+        // later would fail outright when another process had committed in between.
+        Backend::Sqlite => {
+            outer
+                .execute_unprepared("UPDATE counters SET value = value WHERE 1 = 0")
+                .await?;
+        }
     }
     Ok(outer)
 }

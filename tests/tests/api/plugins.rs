@@ -653,3 +653,39 @@ async fn a_third_party_plugin_enriches_new_tickets_from_a_crm() -> anyhow::Resul
     server.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn another_process_follows_installs_and_disables_without_a_restart() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    // A second process on the same database.
+    let other = triage_app::App::open(server.app_config()).await?;
+    let ctx = triage_app::Ctx::api(triage_app::App::system_actor());
+    let solve = || triage_app::tickets::TicketChanges {
+        status: Some("Solved".into()),
+        ..Default::default()
+    };
+    install(&admin, plugin_package("statuses")?).await?;
+    admin
+        .patch("/api/v1/plugins/statuses", json!({"enabled": true}))
+        .await?
+        .expect(200)?;
+    let t = admin
+        .ticket(json!({"subject": "Slow VPN", "body": "x", "requester": {"email": "ivy@customer.example"}}))
+        .await?;
+    let id = t["id"].as_i64().context("id")?;
+    other.sync_plugins().await?;
+    let refused = other.update_ticket(&ctx, id, solve(), None).await;
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("public reply")),
+        "the other process does not guard yet: {refused:?}"
+    );
+    admin
+        .patch("/api/v1/plugins/statuses", json!({"enabled": false}))
+        .await?
+        .expect(200)?;
+    other.sync_plugins().await?;
+    other.update_ticket(&ctx, id, solve(), None).await?;
+    server.stop().await;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 mod access;
 mod agent;
 mod live;
+mod plugins;
 mod portal;
 mod rules;
 mod security;

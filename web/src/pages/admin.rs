@@ -3,6 +3,7 @@
 //! by one template, so later sections (plugins, SLAs, reports) plug in the same way; a
 //! rule, with its editor, dry run, run log and versions, has a page of its own ([`rules`]).
 
+pub(crate) mod plugins;
 pub(crate) mod rules;
 
 use askama::Template;
@@ -31,6 +32,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("fields", "Custom fields"),
     ("macros", "Macros"),
     ("rules", "Rules"),
+    ("plugins", "Plugins"),
     ("tokens", "API tokens"),
     ("views", "Shared views"),
 ];

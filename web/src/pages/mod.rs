@@ -59,6 +59,22 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/admin", get(admin::home))
         // These win over `/admin/{section}/{id}`; a rule's page, saving and deleting it go
         // through the section routes like every admin section.
+        .route(
+            "/admin/plugins",
+            get(admin::plugins::list).post(admin::plugins::install),
+        )
+        .route(
+            "/admin/plugins/{id}",
+            get(admin::plugins::show).post(admin::plugins::save),
+        )
+        .route(
+            "/admin/plugins/{id}/rollback",
+            post(admin::plugins::rollback),
+        )
+        .route(
+            "/admin/plugins/{id}/uninstall",
+            post(admin::plugins::uninstall),
+        )
         .route("/admin/rules/new", get(admin::rules::new_form))
         .route("/admin/rules/dry-run", post(admin::rules::dry_run_new))
         .route("/admin/rules/{id}/dry-run", post(admin::rules::dry_run))

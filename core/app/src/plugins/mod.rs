@@ -25,7 +25,7 @@ use triage_plugin_host::{Host, HostConfig, Plugin, Settings};
 use triage_store::{PluginCallRow, PluginLogRow, PluginPackageRow, PluginRow, QuarantineRow};
 
 pub use channel::{ChannelReply, InboundCall, InboundOutcome};
-pub use triage_plugin_host::{CONTRACTS, Package, builder};
+pub use triage_plugin_host::{ANY_ORIGIN, CONTRACTS, Package, builder};
 
 use crate::consumer::ConsumerHandle;
 use crate::{App, AppError, AppResult};
@@ -33,11 +33,23 @@ use crate::{App, AppError, AppResult};
 /// Failed calls in a row after which a plugin is disabled.
 pub const MAX_FAILURES: i32 = 5;
 
+/// How often a process looks for plugin changes made by other processes.
+pub const SYNC: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a running plugin was loaded from: a change to any of it means loading again.
+fn fingerprint(row: &PluginRow) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        row.sha256, row.grants, row.settings, row.secrets, row.limits
+    )
+}
+
 /// The plugins this process runs.
 #[derive(Default)]
 pub(crate) struct Registry {
     host: OnceCell<Arc<Host>>,
-    loaded: RwLock<BTreeMap<String, Plugin>>,
+    /// Each running plugin with the fingerprint of the row it was loaded from.
+    loaded: RwLock<BTreeMap<String, (Plugin, String)>>,
     consumers: std::sync::Mutex<BTreeMap<String, ConsumerHandle>>,
     log: OnceCell<tokio::sync::mpsc::UnboundedSender<PluginLogRow>>,
 }
@@ -242,7 +254,12 @@ impl App {
 
     /// The running plugin with this id.
     pub(crate) fn running_plugin(&self, id: &str) -> Option<Plugin> {
-        self.plugins.loaded.read().ok()?.get(id).cloned()
+        self.plugins
+            .loaded
+            .read()
+            .ok()?
+            .get(id)
+            .map(|(p, _)| p.clone())
     }
 
     /// Every running plugin that plays `role`.
@@ -252,6 +269,7 @@ impl App {
             .read()
             .map(|l| {
                 l.values()
+                    .map(|(p, _)| p)
                     .filter(|p| p.manifest().provides(role))
                     .cloned()
                     .collect()
@@ -259,7 +277,7 @@ impl App {
             .unwrap_or_default()
     }
 
-    fn set_running(&self, plugin: Option<Plugin>, id: &str) {
+    fn set_running(&self, plugin: Option<(Plugin, String)>, id: &str) {
         if let Ok(mut loaded) = self.plugins.loaded.write() {
             match plugin {
                 Some(p) => {
@@ -371,7 +389,7 @@ impl App {
 
     /// Starts a loaded plugin: checks its settings with it, creates its statuses and
     /// starts its consumer.
-    async fn start_plugin(&self, plugin: Plugin) -> AppResult<()> {
+    async fn start_plugin(&self, plugin: Plugin, row: &PluginRow) -> AppResult<()> {
         if let Some(label) = missing_required(plugin.manifest(), plugin.settings()) {
             return Err(AppError::invalid(
                 "settings",
@@ -387,7 +405,7 @@ impl App {
             self.declare_plugin_statuses(&plugin).await?;
         }
         let id = plugin.id().to_string();
-        self.set_running(Some(plugin.clone()), &id);
+        self.set_running(Some((plugin.clone(), fingerprint(row))), &id);
         self.start_plugin_consumer(&plugin).await?;
         Ok(())
     }
@@ -500,7 +518,7 @@ impl App {
             })
             .await?;
         if let Some(plugin) = loaded {
-            self.start_plugin(plugin).await?;
+            self.start_plugin(plugin, &saved).await?;
         }
         let verb = if upgrade { "upgraded to" } else { "installed" };
         self.plugin_note(
@@ -571,7 +589,7 @@ impl App {
         if enable {
             let package = self.package_of(&row.plugin_id, &row.sha256).await?;
             let plugin = self.load_checked(&package, &row).await?;
-            self.start_plugin(plugin).await?;
+            self.start_plugin(plugin, &row).await?;
             row.failures = 0;
             row.disabled_reason = None;
         } else {
@@ -612,7 +630,7 @@ impl App {
         };
         if row.enabled {
             let plugin = self.load_checked(&package, &row).await?;
-            self.start_plugin(plugin).await?;
+            self.start_plugin(plugin, &row).await?;
         }
         let saved = self.save_plugin(row).await?;
         self.plugin_note(id, "info", format!("rolled back to {}", saved.version))
@@ -691,26 +709,70 @@ impl App {
             .await?)
     }
 
-    /// Starts every enabled plugin; one that cannot start is disabled with the reason.
-    pub async fn start_plugins(&self) -> AppResult<()> {
+    /// Starts every enabled plugin (one that cannot start is disabled with the reason),
+    /// then keeps this process in step with changes other processes make to plugins
+    /// (installs, upgrades, settings, enabling and disabling), every [`SYNC`].
+    pub async fn start_plugins(&self) -> AppResult<tokio::task::JoinHandle<()>> {
         for row in self.store.read().list_plugins().await? {
             if !row.enabled {
                 continue;
             }
             let id = row.plugin_id.clone();
-            let started = async {
-                let package = self.package_of(&row.plugin_id, &row.sha256).await?;
-                let plugin = self.load_checked(&package, &row).await?;
-                self.start_plugin(plugin).await
-            }
-            .await;
-            if let Err(e) = started {
+            if let Err(e) = self.load_row(&row).await {
                 tracing::warn!(plugin = %id, error = %e, "plugin could not start");
                 self.disable_plugin(&id, format!("could not start: {e}"))
                     .await?;
             }
         }
-        Ok(())
+        let app = self.clone();
+        Ok(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SYNC).await;
+                if let Err(e) = app.sync_plugins().await {
+                    tracing::warn!(error = %e, "plugins could not be brought in step");
+                }
+            }
+        }))
+    }
+
+    async fn load_row(&self, row: &PluginRow) -> AppResult<()> {
+        let package = self.package_of(&row.plugin_id, &row.sha256).await?;
+        let plugin = self.load_checked(&package, row).await?;
+        self.start_plugin(plugin, row).await
+    }
+
+    /// Runs what the database says should run: loads plugins enabled or changed
+    /// elsewhere, stops those disabled or removed elsewhere. Every plugin is tried; the
+    /// first that could not be loaded is the error.
+    pub async fn sync_plugins(&self) -> AppResult<()> {
+        let rows = self.store.read().list_plugins().await?;
+        let running: BTreeMap<String, String> = self
+            .plugins
+            .loaded
+            .read()
+            .map(|l| l.iter().map(|(k, (_, f))| (k.clone(), f.clone())).collect())
+            .unwrap_or_default();
+        let mut failed = None;
+        for row in &rows {
+            let current = running.get(&row.plugin_id);
+            if row.enabled && current != Some(&fingerprint(row)) {
+                if let Err(e) = self.load_row(row).await {
+                    tracing::warn!(plugin = %row.plugin_id, error = %e, "plugin could not be loaded");
+                    failed.get_or_insert(AppError::Unavailable(format!(
+                        "{} could not be loaded here: {e}",
+                        row.plugin_id
+                    )));
+                }
+            } else if !row.enabled && current.is_some() {
+                self.stop_plugin(&row.plugin_id);
+            }
+        }
+        for id in running.keys() {
+            if !rows.iter().any(|r| &r.plugin_id == id) {
+                self.stop_plugin(id);
+            }
+        }
+        failed.map_or(Ok(()), Err)
     }
 
     /// Stops a plugin and records why; admins see the reason.

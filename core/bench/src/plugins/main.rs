@@ -65,8 +65,11 @@ async fn latency(plugin: &Plugin, action: &str, calls: u64) -> anyhow::Result<Hi
 
 fn package() -> anyhow::Result<Package> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/fixtures/hostile");
-    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR").map(PathBuf::from);
-    let bytes = builder::pack_dir(&root, target.as_deref()).context("building the fixture")?;
+    // Never the target directory of the run itself, which cargo may hold locked.
+    let target = std::env::var_os("TRIAGE_PLUGINS_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target"));
+    let bytes = builder::pack_dir(&root, Some(&target)).context("building the fixture")?;
     Ok(Package::read(&bytes)?)
 }
 

@@ -1,7 +1,8 @@
 //! Write plugins for the [Triage](https://github.com/triage-helpdesk/triage) help desk in Rust.
 //!
 //! A plugin is a WebAssembly component built for `wasm32-wasip2` against the contract
-//! `triage:plugin@0.1.0` (the WIT files ship in this crate's `wit/` folder). It plays one
+//! `triage:plugin@0.1.1` (the WIT files of every released version ship in this crate's
+//! `wit/` folder). It plays one
 //! or more **roles**, each a trait here with a default for every method:
 //!
 //! - [`Channel`]: verify and parse inbound webhook calls and raw emails into ticket
@@ -61,8 +62,8 @@ pub mod tickets;
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit/0.1.0",
-        world: "triage:plugin/plugin@0.1.0",
+        path: "wit/0.1.1",
+        world: "triage:plugin/plugin@0.1.1",
         pub_export_macro: true,
         export_macro_name: "__export_world",
         default_bindings_module: "triage_plugin_sdk::bindings",
@@ -87,9 +88,9 @@ pub use settings::Settings;
 /// `plugin.toml`.
 ///
 /// ```
-/// assert_eq!(triage_plugin_sdk::CONTRACT_VERSION, "0.1.0");
+/// assert_eq!(triage_plugin_sdk::CONTRACT_VERSION, "0.1.1");
 /// ```
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.1.1";
 
 /// Registers a plugin: the type implementing [`Plugin`], then the roles it plays.
 /// Roles left out get the SDK's defaults (no statuses, every transition allowed, events

@@ -40,3 +40,12 @@ pub fn messages(id: u64, limit: u32) -> Result<Vec<Message>, HostError> {
 pub fn search(query: &str, limit: u32) -> Result<Vec<Ticket>, HostError> {
     host::search(query, limit)
 }
+
+/// How many tickets match a query in the search language (contract 0.1.1).
+///
+/// ```no_run
+/// let open = triage_plugin_sdk::tickets::count("requester:ada@example.com -category:closed");
+/// ```
+pub fn count(query: &str) -> Result<u64, HostError> {
+    host::count(query)
+}

@@ -217,6 +217,9 @@ pub(crate) struct ListRow {
     pub updated: String,
     pub updated_title: String,
     pub tags: Vec<String>,
+    /// How it came in, when not through the web UI or the API (`email`, a channel
+    /// plugin's id); empty otherwise.
+    pub channel: String,
     /// HTML-escaped snippets with matches in `<mark>`, and whether each is a note.
     pub snippets: Vec<(String, bool)>,
 }
@@ -258,6 +261,10 @@ pub(crate) fn list_rows(page: &SearchPage, now: i64) -> Vec<ListRow> {
             updated: ago(h.updated_at, now),
             updated_title: datetime(h.updated_at),
             tags: h.tags.clone(),
+            channel: match h.channel.as_str() {
+                "web" | "api" | "portal" => String::new(),
+                other => other.to_string(),
+            },
             snippets: h
                 .snippets
                 .iter()

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::ManifestError;
 use crate::origin::Origin;
 
-/// The contract versions this host runs, oldest first.
-pub const CONTRACTS: &[&str] = &["0.1.0"];
+/// The contract versions this host runs, oldest first. Versions `0.1.x` differ only by
+/// additions, so one set of bindings (the newest) serves them all.
+pub const CONTRACTS: &[&str] = &["0.1.0", "0.1.1"];
 
 /// The events an integration can subscribe to, by their stable names.
 pub const EVENTS: &[&str] = &[

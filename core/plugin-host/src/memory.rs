@@ -132,6 +132,10 @@ impl Services for MemoryServices {
         Ok(self.tickets.iter().take(limit as usize).cloned().collect())
     }
 
+    async fn count(&self, _query: &str) -> Result<u64, ServiceError> {
+        Ok(self.tickets.len() as u64)
+    }
+
     async fn send_mail(&self, _plugin: &str, _mail: OutgoingMail) -> Result<String, ServiceError> {
         Err(ServiceError::Unavailable("no mail transport".into()))
     }

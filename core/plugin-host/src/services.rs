@@ -46,6 +46,8 @@ pub trait Services: Send + Sync + 'static {
     async fn messages(&self, ticket_id: u64, limit: u32) -> Result<Vec<Message>, ServiceError>;
     /// A search in the query language, over every ticket.
     async fn search(&self, query: &str, limit: u32) -> Result<Vec<Ticket>, ServiceError>;
+    /// How many tickets a search in the query language matches.
+    async fn count(&self, query: &str) -> Result<u64, ServiceError>;
     /// Hands a mail to the transport; returns its `Message-ID`.
     async fn send_mail(&self, plugin: &str, mail: OutgoingMail) -> Result<String, ServiceError>;
     /// Writes a line to the plugin's log.

@@ -304,6 +304,11 @@ impl State {
             .map_err(service_error)
     }
 
+    pub(crate) async fn run_count(&mut self, query: &str) -> Result<u64, HostError> {
+        self.tickets_granted()?;
+        self.ctx.services.count(query).await.map_err(service_error)
+    }
+
     /// Time left of the hook's wall-clock timeout.
     fn remaining(&self) -> std::time::Duration {
         let total = std::time::Duration::from_millis(u64::from(self.ctx.limits.timeout_ms));

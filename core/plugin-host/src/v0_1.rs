@@ -1,8 +1,10 @@
-//! The host side of contract `triage:plugin@0.1.0`.
+//! The host side of contracts `triage:plugin@0.1.x`, bound from the newest (0.1.1). A
+//! component built for 0.1.0 imports a subset of it under the older version number, which
+//! the linker and the export lookup match as semver-compatible.
 
 wasmtime::component::bindgen!({
-    path: "../../sdk/wit/0.1.0",
-    world: "triage:plugin/plugin@0.1.0",
+    path: "../../sdk/wit/0.1.1",
+    world: "triage:plugin/plugin@0.1.1",
     imports: { default: async },
     exports: { default: async },
     additional_derives: [PartialEq],
@@ -53,6 +55,9 @@ impl tickets::Host for State {
     }
     async fn search(&mut self, query: String, limit: u32) -> Result<Vec<types::Ticket>, HostError> {
         self.run_search(&query, limit).await
+    }
+    async fn count(&mut self, query: String) -> Result<u64, HostError> {
+        self.run_count(&query).await
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use triage_plugin_host::types::{Action, ActionCall, Ticket};
 use triage_plugin_host::{
-    AdminLimits, CallError, Compiled, Grants, Host, HostConfig, LoadError, MemoryServices, Package,
-    Plugin, Settings, builder, sample_ticket,
+    AdminLimits, CONTRACTS, CallError, Compiled, Grants, Host, HostConfig, LoadError,
+    MemoryServices, Package, Plugin, Settings, builder, sample_ticket,
 };
 
 fn plugins_dir() -> PathBuf {
@@ -264,5 +264,29 @@ async fn grants_beyond_the_manifest_and_limits_above_it_are_not_possible() {
         plugin.limits().timeout_ms,
         200,
         "an admin can lower the timeout"
+    );
+}
+
+#[tokio::test]
+async fn a_plugin_built_for_the_first_contract_runs_on_the_newer_one() {
+    assert_eq!(CONTRACTS.first(), Some(&"0.1.0"));
+    assert!(CONTRACTS.len() > 1, "the host runs a newer contract too");
+    let l = load("fixtures/first-contract", |g| g);
+    assert_eq!(l.plugin.manifest().contract, "0.1.0");
+    let d = l.plugin.describe().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.id, "first-contract");
+    assert_eq!(
+        l.plugin.call_action(&call("ping")).await,
+        Ok(vec![Action::AddTag("first-contract".into())])
+    );
+    assert_eq!(
+        l.services.stored("first-contract", "pinged").as_deref(),
+        Some(&b"Printer on fire"[..])
+    );
+    assert!(
+        l.services
+            .log_lines()
+            .iter()
+            .any(|(p, _, line)| p == "first-contract" && line == "pinged")
     );
 }

@@ -230,7 +230,10 @@ label = "Tag to add"
 kind = "text"
 help = "Defaults to billing."
 "#,
-            contract = triage_app::plugins::CONTRACTS[0]
+            contract = triage_app::plugins::CONTRACTS
+                .last()
+                .copied()
+                .unwrap_or_default()
         ),
     )?;
     std::fs::write(

@@ -154,6 +154,32 @@ fn unavailable(e: impl std::fmt::Display) -> ServiceError {
 }
 
 impl AppServices {
+    /// A page of a search over every ticket.
+    async fn search_page(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<crate::search::SearchPage, ServiceError> {
+        self.app
+            .search(
+                &App::system_actor(),
+                crate::search::SearchParams {
+                    q: query.to_string(),
+                    sort: None,
+                    cursor: None,
+                    limit: Some(limit.clamp(1, crate::search::MAX_LIMIT)),
+                    facets: false,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                crate::AppError::InvalidQuery { .. } | crate::AppError::Domain(_) => {
+                    ServiceError::Invalid(e.to_string())
+                }
+                other => unavailable(other),
+            })
+    }
+
     async fn live_ticket(&self, id: u64) -> Result<Option<TicketRow>, ServiceError> {
         let Ok(id) = i64::try_from(id) else {
             return Ok(None);
@@ -259,25 +285,7 @@ impl Services for AppServices {
     }
 
     async fn search(&self, query: &str, limit: u32) -> Result<Vec<Ticket>, ServiceError> {
-        let page = self
-            .app
-            .search(
-                &App::system_actor(),
-                crate::search::SearchParams {
-                    q: query.to_string(),
-                    sort: None,
-                    cursor: None,
-                    limit: Some((limit as usize).clamp(1, crate::search::MAX_LIMIT)),
-                    facets: false,
-                },
-            )
-            .await
-            .map_err(|e| match e {
-                crate::AppError::InvalidQuery { .. } | crate::AppError::Domain(_) => {
-                    ServiceError::Invalid(e.to_string())
-                }
-                other => unavailable(other),
-            })?;
+        let page = self.search_page(query, limit as usize).await?;
         let mut out = Vec::new();
         for hit in &page.results.hits {
             if let Some(t) = self.ticket(hit.id).await? {
@@ -285,6 +293,10 @@ impl Services for AppServices {
             }
         }
         Ok(out)
+    }
+
+    async fn count(&self, query: &str) -> Result<u64, ServiceError> {
+        Ok(self.search_page(query, 1).await?.results.total)
     }
 
     async fn send_mail(&self, _plugin: &str, _mail: OutgoingMail) -> Result<String, ServiceError> {

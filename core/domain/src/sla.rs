@@ -259,5 +259,7 @@ pub fn clocks(cal: &Calendar, targets: &Targets, history: &[Happening], now: i64
     out
 }
 
+pub mod policy;
+
 #[cfg(test)]
 mod tests;

@@ -121,6 +121,38 @@ async fn the_statuses_plugin_adds_statuses_and_refuses_solving_without_a_reply()
         .expect(200)?;
     assert_eq!(t.body["status"]["name"], "Solved");
 
+    // A rule's status change is checked the same way: its run fails with the message.
+    admin
+        .post(
+            "/api/v1/rules",
+            json!({"name": "Close spam", "triggers": ["ticket.created"], "script": "if ticket.subject.contains(\"SPAM\") { set_status(\"Solved\"); }"}),
+        )
+        .await?
+        .expect(201)?;
+    let spam = agent
+        .ticket(json!({"subject": "SPAM offer", "body": "Buy", "requester": {"email": "cy@customer.example"}}))
+        .await?;
+    server.automated().await?;
+    let spam_id = spam["id"].as_i64().context("id")?;
+    let s = agent
+        .get(&format!("/api/v1/tickets/{spam_id}"))
+        .await?
+        .expect(200)?;
+    assert_ne!(s.body["status"]["name"], "Solved");
+    let rules = admin.get("/api/v1/rules").await?.expect(200)?.body;
+    let rule_id = rules[0]["id"].as_i64().context("rule")?;
+    let runs = admin
+        .get(&format!("/api/v1/rules/{rule_id}/runs"))
+        .await?
+        .expect(200)?
+        .body;
+    assert!(
+        runs[0]["error"].as_str().is_some_and(
+            |e| e.contains("cannot be solved before the customer has had a public reply")
+        ),
+        "{runs}"
+    );
+
     // Disabled, the guard is gone but the statuses stay on tickets that have them.
     admin
         .patch("/api/v1/plugins/statuses", json!({"enabled": false}))

@@ -344,6 +344,18 @@ impl App {
             ..
         } = firing;
         let intents = self.expand_plugin_calls(ticket_id, intents).await?;
+        // Statuses plugins have their say on a rule's status change as on an agent's,
+        // before the write.
+        let status = intents.iter().rev().find_map(|i| match i {
+            Intent::SetStatus { status } => Some(status.clone()),
+            _ => None,
+        });
+        if let Some(status) = status {
+            let replies = intents
+                .iter()
+                .any(|i| matches!(i, Intent::Reply { .. } | Intent::ReplyMacro { .. }));
+            self.check_transition(ticket_id, &status, replies).await?;
+        }
         let result = self
             .store
             .write(move |tx| {

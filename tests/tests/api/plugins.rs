@@ -188,6 +188,41 @@ async fn the_webhook_channel_threads_inbound_calls_and_posts_replies_back() -> a
         .await?;
     assert_eq!(early.status, 422, "{}", early.text);
     assert!(early.text.contains("Signing secret"), "{}", early.text);
+    // Bad grants and settings are refused with the field named, and nothing is kept.
+    for (body, needle) in [
+        (
+            json!({"grants": {"http": ["ftp://files.example"]}}),
+            "only http and https",
+        ),
+        (
+            json!({"grants": {"tickets": true}}),
+            "does not ask to read tickets",
+        ),
+        (
+            json!({"settings": {"colour": "red"}}),
+            "not a setting of this plugin",
+        ),
+        (json!({"settings": {"reply_url": 5}}), "must be url"),
+        (
+            json!({"settings": {"signing_secret": "x"}}),
+            "set it under secrets",
+        ),
+        (
+            json!({"secrets": {"reply_url": "x"}}),
+            "not a secret setting",
+        ),
+    ] {
+        let r = admin.patch("/api/v1/plugins/webhook", body.clone()).await?;
+        assert_eq!(r.status, 422, "{body}: {}", r.text);
+        assert!(r.text.contains(needle), "{body}: {}", r.text);
+    }
+    let kept = admin
+        .get("/api/v1/plugins/webhook")
+        .await?
+        .expect(200)?
+        .body;
+    assert_eq!(kept["grants"]["http"], json!([]), "{kept}");
+    assert_eq!(kept["grants"]["tickets"], false, "{kept}");
     let p = admin
         .patch(
             "/api/v1/plugins/webhook",

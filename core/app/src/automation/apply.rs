@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use triage_automation::{Intent, Target};
-use triage_domain::{Actor, FieldChange, Priority, Role, StatusCategory, Via, template, text};
+use triage_domain::{Actor, FieldChange, Priority, Role, Via, template, text};
 use triage_store::{
     Conn, GroupRow, MacroRow, NotificationRow, Repos, RuleRow, RuleRunRow, StatusRow, TicketRow,
     UserRow,
@@ -11,8 +11,8 @@ use triage_store::{
 use super::{MAX_FAILURES, SERVICE_EMAIL};
 use crate::directory::MacroActions;
 use crate::tickets::TicketChanges;
-use crate::tickets::changes::{apply_changes, placeholder_values, save_with_events};
-use crate::tickets::messages::{MessageParts, insert_message};
+use crate::tickets::changes::{load_open, placeholder_values, write_automated};
+use crate::tickets::messages::MessageParts;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// What a rule's intents come to on one ticket.
@@ -374,45 +374,31 @@ impl App {
                         origin,
                         at: None,
                     };
-                    let mut ticket = match repos.ticket(ticket_id).await? {
-                        Some(t) if t.deleted_at.is_none() && t.merged_into.is_none() => t,
-                        _ => return Err(AppError::ticket_not_found(ticket_id).into()),
-                    };
-                    if crate::tickets::category_of(&statuses, ticket.status_id)?
-                        == StatusCategory::Closed
-                    {
-                        return Err(AppError::Domain(triage_domain::DomainError::Closed(
-                            ticket_id,
-                        ))
-                        .into());
-                    }
+                    let ticket = load_open(&repos, &statuses, ticket_id).await?;
                     let resolved =
                         resolve(&repos, &statuses, &ticket, &intents, svc.id, false).await?;
-                    for (public, text) in resolved.messages {
-                        let (_, t) = insert_message(
-                            &repos,
-                            &ctx,
-                            &statuses,
-                            ticket,
-                            &svc,
-                            MessageParts {
-                                public,
-                                html: None,
-                                text,
-                                channel: "rule".into(),
-                                metadata: json!({"rule": rule_name}),
-                            },
-                            Vec::new(),
-                            now,
-                            false,
-                        )
-                        .await?;
-                        ticket = t;
-                    }
-                    let (moved, status_change) =
-                        apply_changes(&repos, &statuses, &mut ticket, &resolved.changes, now)
-                            .await?;
-                    save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
+                    let messages = resolved
+                        .messages
+                        .into_iter()
+                        .map(|(public, text)| MessageParts {
+                            public,
+                            html: None,
+                            text,
+                            channel: "rule".into(),
+                            metadata: json!({"rule": rule_name}),
+                        })
+                        .collect();
+                    let moved = write_automated(
+                        &repos,
+                        &ctx,
+                        &statuses,
+                        ticket,
+                        &svc,
+                        messages,
+                        &resolved.changes,
+                        now,
+                    )
+                    .await?;
                     for (users, text) in resolved.notify {
                         for user_id in users {
                             repos

@@ -3,14 +3,14 @@
 //! apply once however often the hook is retried or however many processes follow the log.
 
 use serde_json::json;
-use triage_domain::{Actor, Role, StatusCategory, Via};
+use triage_domain::{Actor, Role, Via};
 use triage_plugin_host::types::Action;
 use triage_store::{Conn, PluginCallRow, Repos, UserRow};
 
 use super::services::json_of;
 use crate::tickets::TicketChanges;
-use crate::tickets::changes::{apply_changes, save_with_events};
-use crate::tickets::messages::{MessageParts, insert_message};
+use crate::tickets::changes::{load_open, write_automated};
+use crate::tickets::messages::MessageParts;
 use crate::{App, AppError, AppResult, Ctx};
 
 /// The address of the service user a plugin acts as.
@@ -117,17 +117,7 @@ impl App {
                     if actions.is_empty() {
                         return Ok(true);
                     }
-                    let mut ticket = match repos.ticket(ticket_id).await? {
-                        Some(t) if t.deleted_at.is_none() && t.merged_into.is_none() => t,
-                        _ => return Err(AppError::ticket_not_found(ticket_id)),
-                    };
-                    if crate::tickets::category_of(&statuses, ticket.status_id)?
-                        == StatusCategory::Closed
-                    {
-                        return Err(AppError::Domain(triage_domain::DomainError::Closed(
-                            ticket_id,
-                        )));
-                    }
+                    let ticket = load_open(&repos, &statuses, ticket_id).await?;
                     let mut changes = TicketChanges::default();
                     let mut messages = Vec::new();
                     for action in &actions {
@@ -151,8 +141,9 @@ impl App {
                             Action::SetPriority(p) => changes.priority = Some(p.clone()),
                         }
                     }
+                    let mut parts = Vec::with_capacity(messages.len());
                     for (public, text) in messages {
-                        let parts = MessageParts {
+                        parts.push(MessageParts {
                             public,
                             ..MessageParts::from_bodies(
                                 Some(text),
@@ -160,24 +151,10 @@ impl App {
                                 &source.plugin_id,
                                 Some(json!({"plugin": source.plugin_id})),
                             )?
-                        };
-                        let (_, t) = insert_message(
-                            &repos,
-                            &ctx,
-                            &statuses,
-                            ticket,
-                            &user,
-                            parts,
-                            Vec::new(),
-                            now,
-                            false,
-                        )
-                        .await?;
-                        ticket = t;
+                        });
                     }
-                    let (moved, status_change) =
-                        apply_changes(&repos, &statuses, &mut ticket, &changes, now).await?;
-                    save_with_events(&repos, &ctx, ticket, &moved, status_change, now).await?;
+                    write_automated(&repos, &ctx, &statuses, ticket, &user, parts, &changes, now)
+                        .await?;
                     Ok::<_, AppError>(true)
                 })
             })

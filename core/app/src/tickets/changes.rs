@@ -538,3 +538,53 @@ pub(crate) async fn placeholder_values<C: Conn>(
     }
     Ok(v)
 }
+
+/// A ticket that an automated change (a rule, a plugin) may act on: it exists, is not
+/// deleted or merged away, and is not closed.
+pub(crate) async fn load_open<C: Conn>(
+    repos: &Repos<'_, C>,
+    statuses: &[StatusRow],
+    id: i64,
+) -> AppResult<TicketRow> {
+    let ticket = match repos.ticket(id).await? {
+        Some(t) if t.deleted_at.is_none() && t.merged_into.is_none() => t,
+        _ => return Err(AppError::ticket_not_found(id)),
+    };
+    if category_of(statuses, ticket.status_id)? == StatusCategory::Closed {
+        return Err(AppError::Domain(triage_domain::DomainError::Closed(id)));
+    }
+    Ok(ticket)
+}
+
+/// Adds messages to a ticket as `author`, then applies `changes`, and saves it with the
+/// events of both: one automated change. Returns the fields that moved.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_automated<C: Conn>(
+    repos: &Repos<'_, C>,
+    ctx: &Ctx,
+    statuses: &[StatusRow],
+    mut ticket: TicketRow,
+    author: &triage_store::UserRow,
+    messages: Vec<super::messages::MessageParts>,
+    changes: &TicketChanges,
+    now: i64,
+) -> AppResult<Vec<FieldChange>> {
+    for parts in messages {
+        let (_, t) = super::messages::insert_message(
+            repos,
+            ctx,
+            statuses,
+            ticket,
+            author,
+            parts,
+            Vec::new(),
+            now,
+            false,
+        )
+        .await?;
+        ticket = t;
+    }
+    let (moved, status_change) = apply_changes(repos, statuses, &mut ticket, changes, now).await?;
+    save_with_events(repos, ctx, ticket, &moved, status_change, now).await?;
+    Ok(moved)
+}

@@ -29,6 +29,19 @@ impl Target {
             Target::Resolution => "resolution",
         }
     }
+
+    /// Reads the stable name.
+    pub fn parse(s: &str) -> Option<Target> {
+        Some(match s {
+            "first_response" => Target::FirstResponse,
+            "next_response" => Target::NextResponse,
+            "resolution" => Target::Resolution,
+            _ => return None,
+        })
+    }
+
+    /// Every target, in the order clocks are listed.
+    pub const ALL: [Target; 3] = [Target::FirstResponse, Target::NextResponse, Target::Resolution];
 }
 
 /// Where a target stands.
@@ -52,6 +65,41 @@ impl State {
             State::Met => "met",
         }
     }
+
+    /// Reads the stable name.
+    pub fn parse(s: &str) -> Option<State> {
+        Some(match s {
+            "on_track" => State::OnTrack,
+            "warning" => State::Warning,
+            "breached" => State::Breached,
+            "met" => State::Met,
+            _ => return None,
+        })
+    }
+
+    /// How much attention it asks for: breached, then warning, then on track, then met.
+    pub fn urgency(self) -> u8 {
+        match self {
+            State::Breached => 3,
+            State::Warning => 2,
+            State::OnTrack => 1,
+            State::Met => 0,
+        }
+    }
+}
+
+/// A ticket's state as a whole: its most urgent clock's (`None` without clocks).
+pub fn overall(clocks: &[Clock]) -> Option<State> {
+    clocks.iter().map(|c| c.state).max_by_key(|s| s.urgency())
+}
+
+/// The soonest time a clock still running and not met is due.
+pub fn next_due(clocks: &[Clock]) -> Option<i64> {
+    clocks
+        .iter()
+        .filter(|c| c.met_at.is_none())
+        .filter_map(|c| c.due_at)
+        .min()
 }
 
 /// What the clocks need to know of a ticket's history, in time order.
@@ -91,8 +139,14 @@ impl Happening {
 pub struct Clock {
     pub target: Target,
     pub state: State,
+    /// When this run of the target started: creation, or for next response the oldest
+    /// unanswered customer message. Identifies the run (a next response target runs
+    /// once per unanswered message).
+    pub started_at: i64,
     /// When it is (or was) due; `None` while paused, since it moves when it resumes.
     pub due_at: Option<i64>,
+    /// When it turns to [`State::Warning`]; `None` while paused.
+    pub warn_at: Option<i64>,
     /// When it was met, if it was.
     pub met_at: Option<i64>,
     /// Whether it is paused now (pending or on hold).
@@ -104,6 +158,7 @@ pub struct Clock {
 /// A running measurement of one target.
 #[derive(Debug, Clone, Copy)]
 struct Run {
+    started_at: i64,
     elapsed: i64,
     /// When the current stretch of counting started (`None` while paused).
     since: Option<i64>,
@@ -114,6 +169,7 @@ struct Run {
 impl Run {
     fn new(at: i64, running: bool) -> Run {
         Run {
+            started_at: at,
             elapsed: 0,
             since: running.then_some(at),
             met_at: None,
@@ -144,6 +200,9 @@ impl Run {
         let due_at = self
             .since
             .and_then(|s| cal.add_business(s, (goal - self.elapsed).max(0)));
+        let warn_at = self
+            .since
+            .and_then(|s| cal.add_business(s, (goal - self.elapsed - lead).max(0)));
         let state = if self.met_at.is_some() {
             if self.breached {
                 State::Breached
@@ -160,7 +219,9 @@ impl Run {
         Clock {
             target,
             state,
+            started_at: self.started_at,
             due_at,
+            warn_at,
             met_at: self.met_at,
             paused: self.since.is_none() && self.met_at.is_none(),
             elapsed,

@@ -8,6 +8,7 @@ mod m0001_initial;
 mod m0002_views_ratings;
 mod m0003_automation;
 mod m0004_plugins;
+mod m0005_sla;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_views_ratings::Migration),
             Box::new(m0003_automation::Migration),
             Box::new(m0004_plugins::Migration),
+            Box::new(m0005_sla::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub mod plugins;
 mod rules;
 mod search;
 mod settings;
+mod sla;
 pub(crate) mod tickets;
 mod views;
 

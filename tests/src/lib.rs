@@ -26,6 +26,7 @@ pub struct TestServer {
     search: Option<triage_app::search::SearchHandle>,
     live: Option<triage_app::live::LiveHandle>,
     automation: Option<triage_app::automation::AutomationHandle>,
+    slas: Option<triage_app::sla::clocks::SlaHandle>,
     /// The data directory; removed when the server is dropped.
     pub dir: tempfile::TempDir,
 }
@@ -54,6 +55,7 @@ impl TestServer {
             .start_automation()
             .await
             .context("starting automation")?;
+        let slas = app.start_slas().await.context("starting SLAs")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -75,6 +77,7 @@ impl TestServer {
             search: Some(search),
             live: Some(live),
             automation: Some(automation),
+            slas: Some(slas),
             dir,
         })
     }
@@ -110,8 +113,22 @@ impl TestServer {
         Ok(())
     }
 
+    /// Waits until every ticket's SLA clocks follow every committed change.
+    pub async fn slas_computed(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.app
+                .slas_caught_up(std::time::Duration::from_secs(30))
+                .await?,
+            "the SLA clocks did not catch up"
+        );
+        Ok(())
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) {
+        if let Some(slas) = self.slas.take() {
+            slas.stop();
+        }
         if let Some(automation) = self.automation.take() {
             automation.stop();
         }
@@ -193,6 +210,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if let Some(slas) = self.slas.take() {
+            slas.stop();
+        }
         if let Some(automation) = self.automation.take() {
             automation.stop();
         }

@@ -1,5 +1,5 @@
 //! Short-lived in-process copies of what nearly every request reads and almost nothing
-//! writes: statuses, custom field definitions, and each user's permissions.
+//! writes: statuses, custom field definitions, SLA policies, and each user's permissions.
 //!
 //! Changes made through this process drop the copies at once; changes made by another
 //! process sharing the database show after at most [`TTL`]. Token and session rows are
@@ -25,6 +25,8 @@ pub(crate) struct Config {
     pub groups: Vec<GroupRow>,
     pub fields: Vec<CustomFieldRow>,
     pub active_defs: Vec<CustomFieldDef>,
+    /// The SLA policies and their calendars.
+    pub sla: crate::sla::SlaConfig,
 }
 
 #[derive(Debug, Default)]
@@ -46,6 +48,10 @@ impl App {
         let statuses = repos.list_statuses().await?;
         let fields = repos.list_custom_fields().await?;
         let groups = repos.list_groups().await?;
+        let sla = crate::sla::SlaConfig::new(
+            &repos.list_sla_policies().await?,
+            &repos.list_calendars().await?,
+        );
         let active_defs = fields
             .iter()
             .filter(|f| f.active)
@@ -56,6 +62,7 @@ impl App {
             groups,
             fields,
             active_defs,
+            sla,
         });
         if let Ok(mut guard) = self.cache.config.lock() {
             *guard = Some((Instant::now(), config.clone()));

@@ -20,6 +20,7 @@ pub mod live;
 pub mod password;
 pub mod plugins;
 pub mod search;
+pub mod sla;
 pub mod tickets;
 pub mod views;
 
@@ -37,9 +38,10 @@ pub mod rows {
     /// The strings of a stored JSON array (tags, domains, options).
     pub use triage_store::repo::json_strings;
     pub use triage_store::{
-        ApiTokenRow, AttachmentRow, CustomFieldRow, EventRow, GroupRow, MacroRow, MessageRow,
-        NotificationRow, OrganizationRow, PluginCallRow, PluginLogRow, PluginRow, QuarantineRow,
-        RatingRow, RuleRow, RuleRunRow, RuleVersionRow, StatusRow, TicketRow, UserRow, ViewRow,
+        ApiTokenRow, AttachmentRow, CalendarRow, CustomFieldRow, EventRow, GroupRow, MacroRow,
+        MessageRow, NotificationRow, OrganizationRow, PluginCallRow, PluginLogRow, PluginRow,
+        QuarantineRow, RatingRow, RuleRow, RuleRunRow, RuleVersionRow, SlaPolicyRow, StatusRow,
+        TicketRow, UserRow, ViewRow,
     };
 }
 use triage_domain::{Actor, Role, StatusCategory, Via};

@@ -16,6 +16,8 @@ pub enum EventKind {
     TicketDeleted,
     MacroApplied,
     RatingReceived,
+    SlaWarning,
+    SlaBreached,
 }
 
 impl EventKind {
@@ -32,6 +34,8 @@ impl EventKind {
             EventKind::TicketDeleted => "ticket.deleted",
             EventKind::MacroApplied => "macro.applied",
             EventKind::RatingReceived => "rating.received",
+            EventKind::SlaWarning => "sla.warning",
+            EventKind::SlaBreached => "sla.breached",
         }
     }
 }

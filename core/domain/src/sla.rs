@@ -41,7 +41,11 @@ impl Target {
     }
 
     /// Every target, in the order clocks are listed.
-    pub const ALL: [Target; 3] = [Target::FirstResponse, Target::NextResponse, Target::Resolution];
+    pub const ALL: [Target; 3] = [
+        Target::FirstResponse,
+        Target::NextResponse,
+        Target::Resolution,
+    ];
 }
 
 /// Where a target stands.

@@ -29,7 +29,9 @@ pub use config::Config;
 pub use state::AppState;
 
 use crate::error::ApiError;
-use crate::routes::{auth, directory, messages, plugins, rules, search, system, tickets, users};
+use crate::routes::{
+    auth, directory, messages, plugins, rules, search, sla, system, tickets, users,
+};
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
 #[derive(OpenApi)]
@@ -41,6 +43,7 @@ use crate::routes::{auth, directory, messages, plugins, rules, search, system, t
         (name = "search", description = "Full-text search and similar tickets"),
         (name = "people", description = "Users, organizations and groups"),
         (name = "configuration", description = "Statuses, custom fields and macros"),
+        (name = "sla", description = "Business-hours calendars and SLA policies"),
         (name = "automation", description = "Rules in rhai, their dry runs and run log; notifications; agents' availability"),
         (name = "plugins", description = "WebAssembly plugins: install, grant, configure, upgrade, roll back; their logs"),
         (name = "auth", description = "Sessions, setup and API tokens"),
@@ -94,6 +97,18 @@ fn api() -> OpenApiRouter<AppState> {
             directory::get_macro,
             directory::update_macro,
             directory::delete_macro
+        ))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(
+            sla::get_calendar,
+            sla::update_calendar,
+            sla::delete_calendar
+        ))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(
+            sla::get_policy,
+            sla::update_policy,
+            sla::delete_policy
         ))
         .routes(routes!(rules::list_rules, rules::create_rule))
         .routes(routes!(

@@ -190,9 +190,11 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 .await
                 .context("starting automation")?;
             let plugins = app.start_plugins().await.context("starting plugins")?;
+            let slas = app.start_slas().await.context("starting SLAs")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             automation.stop();
+            slas.stop();
             plugins.abort();
             housekeeping.abort();
             live.stop();

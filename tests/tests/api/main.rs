@@ -10,5 +10,6 @@ mod permissions;
 mod plugins;
 mod rules;
 mod search;
+mod sla;
 mod story;
 mod tickets;

@@ -32,6 +32,8 @@ pub struct TicketView {
     pub tags: Vec<String>,
     /// Its custom field values.
     pub custom_fields: BTreeMap<String, Value>,
+    /// Its SLA, where a policy covers it (filled for staff by the queries that show it).
+    pub sla: Option<crate::sla::TicketSla>,
 }
 
 impl TicketView {
@@ -51,6 +53,7 @@ impl TicketView {
             custom_fields: crate::directory::json_map(&ticket.custom_fields),
             status,
             ticket,
+            sla: None,
         })
     }
 

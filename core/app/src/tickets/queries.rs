@@ -26,7 +26,9 @@ pub struct ListQuery {
     pub created_to: Option<i64>,
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
-    /// `created`, `updated` or `number`, with a leading `-` for descending.
+    /// SLA states: `on_track`, `warning`, `breached`, `met`.
+    pub sla: Vec<String>,
+    /// `created`, `updated`, `number` or `sla_due`, with a leading `-` for descending.
     pub sort: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<u64>,
@@ -58,7 +60,11 @@ impl App {
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {
         let repos = self.store.read();
         let ticket = load_visible(&repos, actor, id).await?;
-        TicketView::new(ticket, &self.config_snapshot().await?.statuses)
+        let mut view = TicketView::new(ticket, &self.config_snapshot().await?.statuses)?;
+        if actor.role.is_staff() {
+            view.sla = self.ticket_slas(&[id]).await?.remove(&id);
+        }
+        Ok(view)
     }
 
     /// A page of the tickets the actor may see that match the query.
@@ -111,6 +117,17 @@ impl App {
         filter.created_to = query.created_to;
         filter.updated_from = query.updated_from;
         filter.updated_to = query.updated_to;
+        for state in &query.sla {
+            let state = triage_domain::sla::State::parse(state.trim()).ok_or_else(|| {
+                AppError::invalid(
+                    "sla",
+                    format!(
+                        "{state:?} is not an SLA state; use on_track, warning, breached or met"
+                    ),
+                )
+            })?;
+            filter.sla_states.push(state.as_str().to_string());
+        }
         let sort_text = query.sort.as_deref().unwrap_or("-updated");
         let (descending, field) = match sort_text.strip_prefix('-') {
             Some(f) => (true, f),
@@ -120,11 +137,12 @@ impl App {
             "created" => SortField::Created,
             "updated" => SortField::Updated,
             "number" => SortField::Number,
+            "sla_due" => SortField::SlaDue,
             other => {
                 return Err(AppError::invalid(
                     "sort",
                     format!(
-                        "cannot sort by {other:?}; use created, updated or number, with - for descending"
+                        "cannot sort by {other:?}; use created, updated, number or sla_due, with - for descending"
                     ),
                 ));
             }
@@ -138,15 +156,30 @@ impl App {
         let mut rows = repos
             .list_tickets(&actor.visibility(), &filter, sort, after, limit + 1)
             .await?;
-        let next_cursor = if rows.len() as u64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| encode_cursor(sort.cursor_after(r)))
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut slas = if actor.role.is_staff() {
+            self.ticket_slas(&ids).await?
+        } else {
+            Default::default()
+        };
+        let next_cursor = if more {
+            rows.last().map(|r| {
+                let due = slas.get(&r.id).and_then(|s| s.due_at);
+                encode_cursor(sort.cursor_after(r, due))
+            })
         } else {
             None
         };
         let items = rows
             .into_iter()
-            .map(|t| TicketView::new(t, statuses))
+            .map(|t| {
+                let id = t.id;
+                let mut view = TicketView::new(t, statuses)?;
+                view.sla = slas.remove(&id);
+                Ok(view)
+            })
             .collect::<AppResult<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
     }

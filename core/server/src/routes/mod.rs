@@ -6,6 +6,7 @@ pub mod messages;
 pub mod plugins;
 pub mod rules;
 pub mod search;
+pub mod sla;
 pub mod system;
 pub mod tickets;
 pub mod users;

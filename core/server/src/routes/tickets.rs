@@ -59,6 +59,8 @@ pub struct TicketOut {
     pub merged_into: Option<i64>,
     /// Send it back with an update to refuse changes made meanwhile.
     pub version: i64,
+    /// Its SLA, where a policy covers it (shown to staff).
+    pub sla: Option<super::sla::TicketSlaOut>,
 }
 
 impl From<TicketView> for TicketOut {
@@ -90,6 +92,7 @@ impl From<TicketView> for TicketOut {
             closed_at: opt_time(t.closed_at),
             merged_into: t.merged_into,
             version: t.version,
+            sla: v.sla.map(Into::into),
         }
     }
 }
@@ -253,7 +256,10 @@ pub struct TicketListParams {
     pub created_to: Option<String>,
     pub updated_from: Option<String>,
     pub updated_to: Option<String>,
-    /// created, updated or number; prefix - for descending. Default -updated.
+    /// SLA states, comma-separated (on_track, warning, breached, met).
+    pub sla: Option<String>,
+    /// created, updated, number or sla_due (soonest due first, tickets without an SLA
+    /// last); prefix - for descending. Default -updated.
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
@@ -381,6 +387,7 @@ pub async fn list_tickets(
         created_to: opt_time("created_to", &p.created_to)?,
         updated_from: opt_time("updated_from", &p.updated_from)?,
         updated_to: opt_time("updated_to", &p.updated_to)?,
+        sla: list(&p.sla),
         sort: p.sort.clone(),
         cursor: p.cursor.clone(),
         limit: p.limit,

@@ -1,14 +1,14 @@
 //! Tickets: rows, tags, the filtered and paginated list.
 
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 use triage_domain::Visibility;
 
 use super::Repos;
-use crate::entity::{ticket, ticket_tag};
+use crate::entity::{ticket, ticket_sla, ticket_tag};
 use crate::{StoreError, TicketRow};
 
 /// Whose tickets to list by assignee.
@@ -36,6 +36,9 @@ pub struct TicketFilter {
     pub created_to: Option<i64>,
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
+    /// Tickets whose SLA is in one of these states (`on_track`, `warning`, `breached`,
+    /// `met`).
+    pub sla_states: Vec<String>,
     pub include_deleted: bool,
 }
 
@@ -45,6 +48,8 @@ pub enum SortField {
     Created,
     Updated,
     Number,
+    /// The soonest SLA due time; tickets without one come last.
+    SlaDue,
 }
 
 /// The order of a list.
@@ -61,21 +66,28 @@ pub struct Cursor {
     pub id: i64,
 }
 
+/// A ticket's soonest SLA due time in SQL, `i64::MAX` without one.
+const SLA_DUE: &str = "COALESCE((SELECT ticket_slas.due_at FROM ticket_slas WHERE ticket_slas.ticket_id = tickets.id), 9223372036854775807)";
+
 impl TicketSort {
-    fn column(self) -> ticket::Column {
+    fn expr(self) -> SimpleExpr {
+        let col = |c: ticket::Column| Expr::col((ticket::Entity, c)).into();
         match self.field {
-            SortField::Created => ticket::Column::CreatedAt,
-            SortField::Updated => ticket::Column::UpdatedAt,
-            SortField::Number => ticket::Column::Id,
+            SortField::Created => col(ticket::Column::CreatedAt),
+            SortField::Updated => col(ticket::Column::UpdatedAt),
+            SortField::Number => col(ticket::Column::Id),
+            SortField::SlaDue => Expr::cust(SLA_DUE),
         }
     }
 
-    /// The cursor that continues after `row`.
-    pub fn cursor_after(self, row: &TicketRow) -> Cursor {
+    /// The cursor that continues after `row`; `sla_due` is its SLA's due time, which
+    /// only a [`SortField::SlaDue`] cursor needs.
+    pub fn cursor_after(self, row: &TicketRow, sla_due: Option<i64>) -> Cursor {
         let value = match self.field {
             SortField::Created => row.created_at,
             SortField::Updated => row.updated_at,
             SortField::Number => row.id,
+            SortField::SlaDue => sla_due.unwrap_or(i64::MAX),
         };
         Cursor { value, id: row.id }
     }
@@ -256,7 +268,21 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         if let Some(t) = filter.updated_to {
             q = q.filter(ticket::Column::UpdatedAt.lt(t));
         }
-        let column = sort.column();
+        if !filter.sla_states.is_empty() {
+            q = q.filter(
+                Expr::col((ticket::Entity, ticket::Column::Id)).in_subquery(
+                    Query::select()
+                        .column(ticket_sla::Column::TicketId)
+                        .from(ticket_sla::Entity)
+                        .and_where(
+                            Expr::col(ticket_sla::Column::State)
+                                .is_in(filter.sla_states.iter().cloned()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        let column = || Expr::expr(sort.expr());
         if let Some(cursor) = after {
             let beyond = if sort.field == SortField::Number {
                 if sort.descending {
@@ -265,24 +291,26 @@ impl<C: ConnectionTrait> Repos<'_, C> {
                     Condition::all().add(ticket::Column::Id.gt(cursor.id))
                 }
             } else if sort.descending {
-                Condition::any().add(column.lt(cursor.value)).add(
+                Condition::any().add(column().lt(cursor.value)).add(
                     Condition::all()
-                        .add(column.eq(cursor.value))
+                        .add(column().eq(cursor.value))
                         .add(ticket::Column::Id.lt(cursor.id)),
                 )
             } else {
-                Condition::any().add(column.gt(cursor.value)).add(
+                Condition::any().add(column().gt(cursor.value)).add(
                     Condition::all()
-                        .add(column.eq(cursor.value))
+                        .add(column().eq(cursor.value))
                         .add(ticket::Column::Id.gt(cursor.id)),
                 )
             };
             q = q.filter(beyond);
         }
         q = if sort.descending {
-            q.order_by_desc(column).order_by_desc(ticket::Column::Id)
+            q.order_by(sort.expr(), Order::Desc)
+                .order_by_desc(ticket::Column::Id)
         } else {
-            q.order_by_asc(column).order_by_asc(ticket::Column::Id)
+            q.order_by(sort.expr(), Order::Asc)
+                .order_by_asc(ticket::Column::Id)
         };
         Ok(q.limit(limit).all(self.conn).await?)
     }

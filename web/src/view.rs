@@ -202,6 +202,31 @@ pub(crate) fn ago(ms: i64, now: i64) -> String {
     }
 }
 
+/// A due time relative to now: `in 40 min`, `in 3 h`, `in 2 d`, or `40 min overdue`.
+pub(crate) fn due_in(ms: i64, now: i64) -> String {
+    let span = |secs: i64| match secs {
+        0..=59 => "under a minute".to_string(),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3600),
+    };
+    if ms >= now {
+        format!("in {}", span((ms - now) / 1000))
+    } else {
+        format!("{} overdue", span((now - ms) / 1000))
+    }
+}
+
+/// How an SLA state reads.
+pub(crate) fn sla_label(state: &str) -> &'static str {
+    match state {
+        "breached" => "Breached",
+        "warning" => "Due soon",
+        "met" => "Met",
+        _ => "On track",
+    }
+}
+
 /// One ticket in a list.
 #[derive(Debug, Clone)]
 pub(crate) struct ListRow {
@@ -222,6 +247,11 @@ pub(crate) struct ListRow {
     pub channel: String,
     /// HTML-escaped snippets with matches in `<mark>`, and whether each is a note.
     pub snippets: Vec<(String, bool)>,
+    /// The SLA state (empty without one), its label, and when it is next due.
+    pub sla_state: String,
+    pub sla_label: &'static str,
+    pub sla_due: String,
+    pub sla_due_title: String,
 }
 
 /// The name of a status of a search page.
@@ -270,6 +300,27 @@ pub(crate) fn list_rows(page: &SearchPage, now: i64) -> Vec<ListRow> {
                 .iter()
                 .map(|s| (s.html.clone(), !s.public))
                 .collect(),
+            sla_state: page
+                .slas
+                .get(&(h.id as i64))
+                .map(|s| s.state.clone())
+                .unwrap_or_default(),
+            sla_label: page
+                .slas
+                .get(&(h.id as i64))
+                .map_or("", |s| sla_label(&s.state)),
+            sla_due: page
+                .slas
+                .get(&(h.id as i64))
+                .and_then(|s| s.due_at)
+                .map(|d| due_in(d, now))
+                .unwrap_or_default(),
+            sla_due_title: page
+                .slas
+                .get(&(h.id as i64))
+                .and_then(|s| s.due_at)
+                .map(datetime)
+                .unwrap_or_default(),
         })
         .collect()
 }

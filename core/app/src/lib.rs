@@ -11,6 +11,7 @@ pub mod auth;
 pub mod automation;
 mod cache;
 pub mod consumer;
+pub mod csat;
 pub mod demo;
 pub mod directory;
 mod error;
@@ -170,6 +171,10 @@ impl App {
                     repos
                         .ensure_counter(TICKET_COUNTER, FIRST_TICKET_NUMBER)
                         .await?;
+                    if repos.setting(csat::SECRET_KEY).await?.is_none() {
+                        let secret = auth::random_secret();
+                        repos.set_setting(csat::SECRET_KEY, Some(&secret)).await?;
+                    }
                     let existing = repos.list_statuses().await?;
                     for (position, category) in StatusCategory::ALL.into_iter().enumerate() {
                         let has = existing

@@ -175,6 +175,19 @@ impl App {
         score: Score,
         comment: &str,
     ) -> AppResult<RatingRow> {
+        self.save_rating(ctx, id, score, comment, None).await
+    }
+
+    /// Saves a rating of a ticket's current solve; with `link`, only if that link (or
+    /// another for the same solve) was not used before.
+    pub(crate) async fn save_rating(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        score: Score,
+        comment: &str,
+        link: Option<triage_store::RatingLinkRow>,
+    ) -> AppResult<RatingRow> {
         let comment = comment.trim().to_string();
         if comment.chars().count() > MAX_RATING_COMMENT {
             return Err(AppError::invalid(
@@ -204,6 +217,16 @@ impl App {
                         )));
                     }
                 };
+                if let Some(link) = link {
+                    if link.solved_at != solved_at {
+                        return Err(AppError::Conflict(format!(
+                            "ticket #{id} was reopened since this link was sent"
+                        )));
+                    }
+                    if !repos.use_rating_link(link).await? {
+                        return Err(crate::csat::already_used(id));
+                    }
+                }
                 let now = ctx.now();
                 let rating = repos
                     .save_rating(RatingRow {

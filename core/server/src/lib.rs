@@ -30,7 +30,7 @@ pub use state::AppState;
 
 use crate::error::ApiError;
 use crate::routes::{
-    auth, directory, messages, plugins, rules, search, sla, system, tickets, users,
+    auth, csat, directory, messages, plugins, rules, search, sla, system, tickets, users,
 };
 
 /// The OpenAPI document's fixed parts; paths come from the routes.
@@ -69,6 +69,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::links, tickets::add_link))
         .routes(routes!(tickets::remove_link))
         .routes(routes!(tickets::apply_macro))
+        .routes(routes!(csat::list_ratings, csat::rate))
+        .routes(routes!(csat::rating_link))
+        .routes(routes!(csat::invite, csat::rate_by_link))
         .routes(routes!(search::search))
         .routes(routes!(search::similar))
         .routes(routes!(messages::list_messages, messages::add_message))

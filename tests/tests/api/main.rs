@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod concurrency;
+mod csat;
 mod example_rules;
 mod openapi;
 mod permissions;

@@ -56,6 +56,10 @@ pub(crate) fn routes() -> Router<Web> {
         .route("/portal/tickets/{id}", get(portal::show))
         .route("/portal/tickets/{id}/reply", post(portal::reply))
         .route("/portal/tickets/{id}/rate", post(portal::rate))
+        .route(
+            "/rate/{token}",
+            get(portal::rate_link_form).post(portal::rate_link),
+        )
         .route("/admin", get(admin::home))
         // These win over `/admin/{section}/{id}`; a rule's page, saving and deleting it go
         // through the section routes like every admin section.

@@ -263,3 +263,57 @@ pub(crate) async fn rate(
         .await?;
     Ok(Redirect::to(&format!("/portal/tickets/{id}?done=rated")).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "rate.html")]
+struct RatePage {
+    layout: Layout,
+    token: String,
+    ticket_id: i64,
+    subject: String,
+    used: bool,
+    done: bool,
+    error: String,
+}
+
+fn rate_page(
+    token: &str,
+    invite: triage_app::csat::RatingInvite,
+    done: bool,
+    error: &str,
+) -> RatePage {
+    RatePage {
+        layout: Layout::new(None, "Rate your ticket", "portal"),
+        token: token.to_string(),
+        ticket_id: invite.ticket_id,
+        subject: invite.subject,
+        used: invite.used,
+        done,
+        error: error.to_string(),
+    }
+}
+
+/// The rating link's page: no sign-in, the token is the credential.
+pub(crate) async fn rate_link_form(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let invite = web.app.rating_invite(&token).await?;
+    render(rate_page(&token, invite, false, ""))
+}
+
+/// Rates through the link, once.
+pub(crate) async fn rate_link(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    form: FormData,
+) -> WebResult<Response> {
+    let invite = web.app.rating_invite(&token).await?;
+    let Ok(score) = Score::parse(form.get("score")) else {
+        return render(rate_page(&token, invite, false, "Choose good or bad."));
+    };
+    web.app
+        .rate_by_link(&token, score, form.get("comment"))
+        .await?;
+    render(rate_page(&token, invite, true, ""))
+}

@@ -146,6 +146,63 @@ struct TicketPage {
     draft_public: bool,
     draft_status: String,
     ratings: Vec<(String, String, String)>,
+    /// The link that lets the requester rate the current solve; empty while unsolved.
+    rating_link: String,
+    sla: Option<SlaCard>,
+}
+
+/// A ticket's SLA on its page.
+#[derive(Debug)]
+struct SlaCard {
+    policy: String,
+    state: String,
+    label: &'static str,
+    /// (target, state, label, when, exact time)
+    clocks: Vec<(String, String, &'static str, String, String)>,
+}
+
+fn sla_card(sla: &triage_app::sla::TicketSla, now: i64) -> SlaCard {
+    let clocks = sla
+        .clocks
+        .iter()
+        .map(|c| {
+            let target = match c.target.as_str() {
+                "first_response" => "First response",
+                "next_response" => "Next response",
+                _ => "Resolution",
+            };
+            let (when, exact) = if let Some(met) = c.met_at {
+                (format!("answered {}", ago(met, now)), datetime(met))
+            } else if c.paused {
+                ("paused while waiting".to_string(), String::new())
+            } else if let Some(due) = c.due_at {
+                (
+                    format!("due {}", crate::view::due_in(due, now)),
+                    datetime(due),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            let when = if c.target == "resolution" && c.met_at.is_some() {
+                when.replacen("answered", "solved", 1)
+            } else {
+                when
+            };
+            (
+                target.to_string(),
+                c.state.clone(),
+                crate::view::sla_label(&c.state),
+                when,
+                exact,
+            )
+        })
+        .collect();
+    SlaCard {
+        policy: sla.policy.clone(),
+        state: sla.state.clone(),
+        label: crate::view::sla_label(&sla.state),
+        clocks,
+    }
 }
 
 #[derive(Debug)]
@@ -472,6 +529,8 @@ async fn ticket_page(
         draft_public: draft.1,
         draft_status: draft.2,
         ratings,
+        rating_link: web.app.rating_link(&view.ticket).await?.unwrap_or_default(),
+        sla: view.sla.as_ref().map(|s| sla_card(s, now)),
     };
     let mut response = render(page)?;
     *response.status_mut() = status;

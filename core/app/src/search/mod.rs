@@ -7,7 +7,7 @@
 
 mod indexer;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 pub use indexer::{IndexCheck, ReindexSummary, SearchHandle};
@@ -79,6 +79,8 @@ pub struct SearchPage {
     pub groups: HashMap<u64, GroupRow>,
     /// Requesters and assignees of the hits and the assignee facet, by id.
     pub people: HashMap<u64, PersonName>,
+    /// The SLAs of the hits that have one, by ticket number.
+    pub slas: BTreeMap<i64, crate::sla::TicketSla>,
 }
 
 /// The default and largest page sizes.
@@ -235,8 +237,11 @@ impl App {
                 )
             })
             .collect();
+        let hits: Vec<i64> = results.hits.iter().map(|h| h.id as i64).collect();
+        let slas = self.ticket_slas(&hits).await?;
         Ok(SearchPage {
             results,
+            slas,
             statuses: config
                 .statuses
                 .iter()

@@ -1,6 +1,7 @@
 //! The HTTP routes of `/api/v1`, one module per resource.
 
 pub mod auth;
+pub mod csat;
 pub mod directory;
 pub mod messages;
 pub mod plugins;

@@ -1,4 +1,5 @@
-//! The `rating_links` table: the link a customer gets to rate one solve of a ticket.
+//! The `rating_links` table: the rating links customers used, one per ticket and solve
+//! (a link rates once).
 
 use sea_orm::entity::prelude::*;
 

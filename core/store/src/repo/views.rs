@@ -6,8 +6,10 @@ use sea_orm::{
 };
 
 use super::Repos;
-use crate::entity::{rating, view};
-use crate::{RatingRow, StoreError, ViewRow};
+use sea_orm::sea_query::OnConflict;
+
+use crate::entity::{rating, rating_link, view};
+use crate::{RatingLinkRow, RatingRow, StoreError, ViewRow};
 
 impl<C: ConnectionTrait> Repos<'_, C> {
     // ---- views ----
@@ -99,5 +101,31 @@ impl<C: ConnectionTrait> Repos<'_, C> {
                 Ok(active.insert(self.conn).await?)
             }
         }
+    }
+
+    /// Records that a rating link was used, unless it (or another link for the same
+    /// ticket and solve) was used before; returns whether this call recorded it.
+    pub async fn use_rating_link(&self, row: RatingLinkRow) -> Result<bool, StoreError> {
+        let mut active = row.into_active_model();
+        active.id = NotSet;
+        let inserted = rating_link::Entity::insert(active)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(self.conn)
+            .await?;
+        Ok(inserted == 1)
+    }
+
+    /// Whether a rating link for this ticket and solve was used.
+    pub async fn rating_link_used(
+        &self,
+        ticket_id: i64,
+        solved_at: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(rating_link::Entity::find()
+            .filter(rating_link::Column::TicketId.eq(ticket_id))
+            .filter(rating_link::Column::SolvedAt.eq(solved_at))
+            .one(self.conn)
+            .await?
+            .is_some())
     }
 }

@@ -9,6 +9,7 @@ mod portal;
 mod rules;
 mod security;
 mod showcase;
+mod sla;
 
 use anyhow::Context;
 use serde_json::{Value, json};

@@ -27,6 +27,7 @@ pub struct TestServer {
     live: Option<triage_app::live::LiveHandle>,
     automation: Option<triage_app::automation::AutomationHandle>,
     slas: Option<triage_app::sla::clocks::SlaHandle>,
+    notifications: Option<triage_app::consumer::ConsumerHandle>,
     /// The data directory; removed when the server is dropped.
     pub dir: tempfile::TempDir,
 }
@@ -56,6 +57,10 @@ impl TestServer {
             .await
             .context("starting automation")?;
         let slas = app.start_slas().await.context("starting SLAs")?;
+        let notifications = app
+            .start_notifications()
+            .await
+            .context("starting notifications")?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -78,6 +83,7 @@ impl TestServer {
             live: Some(live),
             automation: Some(automation),
             slas: Some(slas),
+            notifications: Some(notifications),
             dir,
         })
     }
@@ -124,10 +130,27 @@ impl TestServer {
         Ok(())
     }
 
+    /// Waits until agents' notifications follow every committed change.
+    pub async fn notified(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.app
+                .consumer_caught_up(
+                    triage_app::notify::CONSUMER,
+                    std::time::Duration::from_secs(30)
+                )
+                .await?,
+            "the notifications did not catch up"
+        );
+        Ok(())
+    }
+
     /// Stops the server, letting requests in flight finish.
     pub async fn stop(mut self) {
         if let Some(slas) = self.slas.take() {
             slas.stop();
+        }
+        if let Some(n) = self.notifications.take() {
+            n.stop();
         }
         if let Some(automation) = self.automation.take() {
             automation.stop();
@@ -212,6 +235,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(slas) = self.slas.take() {
             slas.stop();
+        }
+        if let Some(n) = self.notifications.take() {
+            n.stop();
         }
         if let Some(automation) = self.automation.take() {
             automation.stop();

@@ -300,11 +300,29 @@
 
   // One stream per visible tab: a hidden tab closes its stream (browsers allow few
   // connections per server) and catches up when it is shown again.
+  // ---- the notification bell: the unread count, refreshed when the stream says so ----
+  const bellCount = $("#bell-count");
+  const refreshBell = () => {
+    if (!bellCount) return;
+    fetch("/notifications/count", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((n) => {
+        if (!n) return;
+        bellCount.textContent = n.unread > 99 ? "99+" : String(n.unread);
+        bellCount.hidden = n.unread === 0;
+        bell.setAttribute("aria-label", n.unread ? `Notifications, ${n.unread} unread` : "Notifications");
+      })
+      .catch(() => {});
+  };
+  const bell = $("#bell");
+  refreshBell();
+
   if (csrf && window.EventSource) {
     const portalTicket = $(".conversation.portal[data-ticket]");
     const url = ticketId ? `/live?ticket=${ticketId}&key=${encodeURIComponent(tabKey)}` : "/live";
     let source = null;
     const catchUp = () => {
+      refreshBell();
       if (ticketId) refreshTicket(true);
       else if (portalTicket) refreshPortal(true);
       else if (results) refreshList();
@@ -323,6 +341,7 @@
           refreshList();
         }
       });
+      source.addEventListener("notified", refreshBell);
       source.addEventListener("presence", (e) => {
         const p = JSON.parse(e.data);
         if (String(p.ticket) === ticketId) renderPresence(p.viewers);

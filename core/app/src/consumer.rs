@@ -89,6 +89,22 @@ impl App {
         Ok(())
     }
 
+    /// Waits until the consumer `name` has handled every committed event. False if that
+    /// took longer than `timeout`.
+    pub async fn consumer_caught_up(&self, name: &str, timeout: Duration) -> AppResult<bool> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let read = self.store.read();
+            if read.checkpoint(name).await? >= read.last_event_id().await? {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Runs a consumer in the background: it wakes when this process commits events and
     /// polls every [`POLL`] for events other processes wrote.
     pub fn spawn_consumer(&self, consumer: Arc<dyn Consumer>) -> ConsumerHandle {

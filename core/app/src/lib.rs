@@ -18,6 +18,7 @@ mod error;
 pub mod housekeeping;
 mod html;
 pub mod live;
+pub mod notify;
 pub mod password;
 pub mod plugins;
 pub mod search;

@@ -30,6 +30,8 @@ pub enum LiveUpdate {
     Changed(Change),
     /// Who views a ticket changed.
     Presence { ticket_id: i64 },
+    /// A user got notifications (written by this process).
+    Notified { user_id: i64 },
 }
 
 /// A committed event, with what decides who may see it.
@@ -89,6 +91,13 @@ impl LiveHandle {
 }
 
 impl App {
+    /// Tells browsers that notifications were stored (their bells refresh the count).
+    pub(crate) fn live_notified_users(&self, users: impl IntoIterator<Item = i64>) {
+        for user_id in users {
+            let _ = self.live.sender.send(LiveUpdate::Notified { user_id });
+        }
+    }
+
     /// Updates from now on.
     pub fn subscribe_live(&self) -> broadcast::Receiver<LiveUpdate> {
         self.live.sender.subscribe()

@@ -125,6 +125,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::import_rules))
         .routes(routes!(rules::list_notifications))
         .routes(routes!(rules::mark_read))
+        .routes(routes!(
+            rules::get_notification_prefs,
+            rules::set_notification_prefs
+        ))
+        .routes(routes!(rules::unread_notifications))
         .routes(routes!(rules::get_availability, rules::set_availability))
         .routes(routes!(plugins::list_plugins, plugins::install_plugin))
         .routes(routes!(

@@ -191,10 +191,15 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 .context("starting automation")?;
             let plugins = app.start_plugins().await.context("starting plugins")?;
             let slas = app.start_slas().await.context("starting SLAs")?;
+            let notifications = app
+                .start_notifications()
+                .await
+                .context("starting notifications")?;
             let state = AppState::new(app, config);
             triage_server::serve(listener, state, triage_server::shutdown_signal()).await?;
             automation.stop();
             slas.stop();
+            notifications.stop();
             plugins.abort();
             housekeeping.abort();
             live.stop();

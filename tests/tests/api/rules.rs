@@ -108,17 +108,32 @@ async fn a_rule_acts_on_a_new_ticket_in_its_own_name() -> anyhow::Result<()> {
         history.text
     );
 
-    // The lead got the notification; the run log shows one firing with what changed.
+    // The lead got the rule's notification (beside the one saying they were assigned);
+    // the run log shows one firing with what changed.
+    server.notified().await?;
     let notes = lead
         .get("/api/v1/notifications?unread=true")
         .await?
         .expect(200)?;
-    assert_eq!(
-        notes.body[0]["text"],
-        "Outage reported: Total outage in Berlin"
-    );
-    assert_eq!(notes.body[0]["ticket_id"], number);
-    assert_eq!(notes.body[0]["source"], "Outage routing");
+    let mut kinds: Vec<&str> = notes
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, vec!["assigned", "rule"], "{}", notes.text);
+    let note = notes
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["kind"] == "rule")
+        .context("the rule's notification")?;
+    assert_eq!(note["text"], "Outage reported: Total outage in Berlin");
+    assert_eq!(note["ticket_id"], number);
+    assert_eq!(note["source"], "Outage routing");
     let log = runs(&admin, id).await?;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["fired"], true);
@@ -140,7 +155,7 @@ async fn a_rule_acts_on_a_new_ticket_in_its_own_name() -> anyhow::Result<()> {
         )
         .await?
         .expect(200)?;
-    assert_eq!(marked.body["marked"], 1);
+    assert_eq!(marked.body["marked"], 2);
     Ok(())
 }
 

@@ -421,6 +421,7 @@ async fn the_sweeper_warns_then_breaches_once_and_rules_escalate() -> anyhow::Re
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|n| n["kind"] == "rule")
         .filter_map(|n| n["text"].as_str())
         .collect();
     assert_eq!(texts, vec![format!("SLA warning: first_response on #{id}")]);

@@ -139,6 +139,12 @@ pub(crate) async fn stream(
                                 _ => continue,
                             }
                         }
+                        Ok(LiveUpdate::Notified { user_id }) => {
+                            if user_id != s.signed.actor().user_id {
+                                continue;
+                            }
+                            Event::default().event("notified").data("{}")
+                        }
                         Err(RecvError::Lagged(_)) => Event::default().event("reload").data("{}"),
                         Err(RecvError::Closed) => return None,
                     };

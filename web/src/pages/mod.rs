@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod files;
 mod live;
+mod notifications;
 mod portal;
 mod ticket;
 mod tickets;
@@ -51,6 +52,13 @@ pub(crate) fn routes() -> Router<Web> {
         )
         .route("/attachments/{id}", get(files::download))
         .route("/live", get(live::stream))
+        .route("/notifications", get(notifications::page))
+        .route("/notifications/count", get(notifications::count))
+        .route("/notifications/read", post(notifications::read))
+        .route(
+            "/notifications/preferences",
+            post(notifications::preferences),
+        )
         .route("/portal", get(portal::list))
         .route("/portal/new", get(portal::new_form).post(portal::create))
         .route("/portal/tickets/{id}", get(portal::show))

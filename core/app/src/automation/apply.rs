@@ -409,6 +409,7 @@ impl App {
                                     kind: "rule".into(),
                                     text: text.clone(),
                                     source: Some(rule_name.clone()),
+                                    event_id: None,
                                     created_at: now,
                                     read_at: None,
                                 })

@@ -323,16 +323,6 @@ impl App {
     /// Waits until the SLA consumer has handled every committed event. False if that took
     /// longer than `timeout`.
     pub async fn slas_caught_up(&self, timeout: Duration) -> AppResult<bool> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let read = self.store.read();
-            if read.checkpoint(CONSUMER).await? >= read.last_event_id().await? {
-                return Ok(true);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Ok(false);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.consumer_caught_up(CONSUMER, timeout).await
     }
 }

@@ -159,6 +159,7 @@ pub(crate) async fn insert_message<C: Conn>(
             "author_role": author_role.as_str(),
             "channel": message.channel,
             "attachments": attachments.len(),
+            "opening": ticket_is_new,
         }),
         now,
     )

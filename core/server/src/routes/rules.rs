@@ -533,6 +533,62 @@ pub async fn mark_read(
     }))
 }
 
+/// Which kinds of notification the caller gets: `assigned`, `customer_replied`,
+/// `mentioned`, `sla_warning`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationPrefsIo {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub kinds: std::collections::BTreeMap<String, bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "automation", responses((status = 200, body = NotificationPrefsIo), (status = 401), (status = 403)))]
+/// Which kinds of notification the caller gets (staff).
+pub async fn get_notification_prefs(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<NotificationPrefsIo>> {
+    Ok(Json(NotificationPrefsIo {
+        kinds: state.app.notification_preferences(&auth.actor).await?,
+    }))
+}
+
+#[utoipa::path(put, path = "/api/v1/notifications/preferences", tag = "automation", request_body = NotificationPrefsIo, responses((status = 200, body = NotificationPrefsIo), (status = 401), (status = 403), (status = 422)))]
+/// Turns kinds of notification on or off for the caller; kinds not given keep their
+/// setting (staff).
+pub async fn set_notification_prefs(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    body: JsonBody<NotificationPrefsIo>,
+) -> ApiResult<Json<NotificationPrefsIo>> {
+    Ok(Json(NotificationPrefsIo {
+        kinds: state
+            .app
+            .set_notification_preferences(&auth.actor, body.value.kinds)
+            .await?,
+    }))
+}
+
+/// How many notifications are unread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadOut {
+    pub unread: u64,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "automation", responses((status = 200, body = UnreadOut), (status = 401), (status = 403)))]
+/// How many of the caller's notifications are unread (staff).
+pub async fn unread_notifications(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> ApiResult<Json<UnreadOut>> {
+    auth.actor
+        .require_staff()
+        .map_err(triage_app::AppError::from)?;
+    Ok(Json(UnreadOut {
+        unread: state.app.unread_notifications(&auth.actor).await?,
+    }))
+}
+
 // ---- availability ----
 
 /// Whether an agent takes tickets from automatic assignment, and their capacity.

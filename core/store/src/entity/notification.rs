@@ -9,11 +9,15 @@ pub struct Model {
     pub id: i64,
     pub user_id: i64,
     pub ticket_id: Option<i64>,
-    /// `rule` (from an automation) or another kind.
+    /// `rule` (from an automation), `assigned`, `customer_replied`, `mentioned` or
+    /// `sla_warning`.
     pub kind: String,
     pub text: String,
     /// What sent it (a rule's name).
     pub source: Option<String>,
+    /// The event it was sent for, for the notifications that follow the log (one per
+    /// user, kind and event).
+    pub event_id: Option<i64>,
     pub created_at: i64,
     pub read_at: Option<i64>,
 }

@@ -1,5 +1,7 @@
 //! SLAs: business-hours calendars, SLA policies, each ticket's clocks and the alerts the
-//! sweeper sent (one row per target run and kind, so each is sent once); rating links.
+//! sweeper sent (one row per target run and kind, so each is sent once); rating links;
+//! agents' notification preferences, and the event a notification was sent for (one
+//! per user, kind and event).
 
 use sea_orm_migration::prelude::*;
 
@@ -86,6 +88,14 @@ impl MigrationTrait for Migration {
         for t in tables {
             manager.create_table(t).await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("notifications"))
+                    .add_column(opt_big("event_id"))
+                    .to_owned(),
+            )
+            .await?;
         let indexes = [
             index("idx_ticket_slas_check", "ticket_slas", &["check_at"], false),
             index("idx_ticket_slas_due", "ticket_slas", &["due_at"], false),
@@ -102,6 +112,12 @@ impl MigrationTrait for Migration {
                 true,
             ),
             index("idx_events_kind", "events", &["kind", "id"], false),
+            index(
+                "idx_notifications_once",
+                "notifications",
+                &["user_id", "kind", "event_id"],
+                true,
+            ),
         ];
         for i in indexes {
             manager.create_index(i.to_owned()).await?;
@@ -110,6 +126,22 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_notifications_once")
+                    .table(Alias::new("notifications"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("notifications"))
+                    .drop_column(Alias::new("event_id"))
+                    .to_owned(),
+            )
+            .await?;
         for name in [
             "notification_prefs",
             "rating_links",

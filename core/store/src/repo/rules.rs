@@ -209,6 +209,66 @@ impl<C: ConnectionTrait> Repos<'_, C> {
         Ok(active.insert(self.conn).await?)
     }
 
+    /// Stores a notification for an event unless the same user already got one of that
+    /// kind for it (by this process or another); returns whether this call stored it.
+    pub async fn insert_notification_once(&self, row: NotificationRow) -> Result<bool, StoreError> {
+        let mut active = row.into_active_model();
+        active.id = NotSet;
+        let inserted = notification::Entity::insert(active)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    notification::Column::UserId,
+                    notification::Column::Kind,
+                    notification::Column::EventId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(self.conn)
+            .await?;
+        Ok(inserted == 1)
+    }
+
+    /// How many unread notifications a user has.
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(self.conn)
+            .await?)
+    }
+
+    /// Users' notification preferences.
+    pub async fn notification_prefs(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<Vec<crate::NotificationPrefRow>, StoreError> {
+        Ok(crate::entity::notification_pref::Entity::find()
+            .filter(
+                crate::entity::notification_pref::Column::UserId.is_in(user_ids.iter().copied()),
+            )
+            .all(self.conn)
+            .await?)
+    }
+
+    /// Replaces a user's notification preferences.
+    pub async fn put_notification_pref(
+        &self,
+        row: crate::NotificationPrefRow,
+    ) -> Result<(), StoreError> {
+        use crate::entity::notification_pref as np;
+        np::Entity::insert(row.into_active_model())
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(np::Column::UserId)
+                    .update_columns([np::Column::Kinds, np::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(self.conn)
+            .await?;
+        Ok(())
+    }
+
     /// A user's notifications, newest first.
     pub async fn notifications_of(
         &self,

@@ -59,6 +59,12 @@ pub struct Script {
     ast: rhai::AST,
 }
 
+impl Script {
+    pub(crate) fn ast(&self) -> &rhai::AST {
+        &self.ast
+    }
+}
+
 /// What a run sees: the ticket and the event as JSON (see `docs/automation.md` for
 /// their fields), and the time it runs at.
 #[derive(Debug, Clone)]

@@ -11,9 +11,11 @@ pub mod engine;
 mod helpers;
 pub mod intent;
 pub mod limits;
+pub mod references;
 pub mod rule;
 
 pub use engine::{CompileError, Engine, Prepared, RunError, RunInput, RunOutcome, Script};
 pub use intent::{Intent, Target};
 pub use limits::Limits;
+pub use references::{Reference, ReferenceKind};
 pub use rule::{RuleSpec, Schedule, Trigger};

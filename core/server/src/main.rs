@@ -2,12 +2,15 @@
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
+mod output;
 mod plugin_cli;
 mod rules_cli;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use output::say;
 use triage_app::App;
 use triage_app::directory::NewUser;
 use triage_server::{AppState, Config, config::redact_url};
@@ -89,7 +92,11 @@ enum UserCommand {
         password_stdin: bool,
     },
     /// Lists users.
-    List,
+    List {
+        /// Prints a JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,8 +128,22 @@ fn init_logging(format: &str) {
     }
 }
 
+/// Exit codes: 0 when it worked (also when the reader of its output closed early), 1 on
+/// an error (one line on standard error), 2 on a usage error (from clap).
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match main_inner().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn main_inner() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config =
         Config::load(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
@@ -166,21 +187,19 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 config.public_url()
             };
             tracing::info!(address = %url, database = %redact_url(&config.database_url()), "triage is listening");
-            println!("Triage is running at {public}");
-            println!("  API:      {public}/api/v1   (OpenAPI: {public}/api/v1/openapi.json)");
+            say!("Triage is running at {public}");
+            say!("  API:      {public}/api/v1   (OpenAPI: {public}/api/v1/openapi.json)");
             if let Some(token) = app.setup_token_if_needed().await? {
-                println!();
-                println!(
-                    "No admin exists yet. Create the first one with this one-time setup token:"
-                );
-                println!(
+                say!();
+                say!("No admin exists yet. Create the first one with this one-time setup token:");
+                say!(
                     "  curl -X POST {public}/api/v1/setup -H 'content-type: application/json' \\\n    -d '{{\"token\":\"{token}\",\"email\":\"you@example.com\",\"name\":\"Your Name\",\"password\":\"a long password\"}}'"
                 );
-                println!(
+                say!(
                     "or stop the server and run: triage user create --role admin --email you@example.com --name 'Your Name' --password-stdin"
                 );
             } else {
-                println!("  Sign in:  {public}/sign-in   (customers: {public}/portal)");
+                say!("  Sign in:  {public}/sign-in   (customers: {public}/portal)");
             }
             let housekeeping = app.spawn_housekeeping();
             let search = app.start_search().await.context("starting search")?;
@@ -206,7 +225,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             search.stop();
         }
         Command::Migrate => {
-            println!(
+            say!(
                 "database is migrated: {}",
                 redact_url(&config.database_url())
             );
@@ -242,21 +261,38 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                     },
                 )
                 .await?;
-            println!(
+            say!(
                 "created {} {} <{}> (id {})",
-                user.role, user.name, user.email, user.id
+                user.role,
+                user.name,
+                user.email,
+                user.id
             );
         }
         Command::User {
-            command: UserCommand::List,
+            command: UserCommand::List { json },
         } => {
             let mut after = 0;
+            let mut all = Vec::new();
             loop {
                 let users = app.list_users(&system, None, after, 500).await?;
                 let Some(last) = users.last() else { break };
                 after = last.id;
+                if json {
+                    all.extend(users.iter().map(|u| {
+                        serde_json::json!({
+                            "id": u.id,
+                            "email": u.email,
+                            "name": u.name,
+                            "role": u.role,
+                            "organization_id": u.organization_id,
+                            "active": u.active,
+                        })
+                    }));
+                    continue;
+                }
                 for u in &users {
-                    println!(
+                    say!(
                         "{:>6}  {:<8}  {:<6}  {}  <{}>",
                         u.id,
                         u.role,
@@ -266,13 +302,16 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                     );
                 }
             }
+            if json {
+                output::json(&all)?;
+            }
         }
         Command::Token {
             command: TokenCommand::Create { user, name },
         } => {
             let user = app.user_by_email(&system, &user).await?;
             let (_, token) = app.create_token(&system, user.id, &name).await?;
-            println!("{token}");
+            say!("{token}");
         }
         Command::Demo { tickets, seed } => {
             let summary = triage_app::demo::generate(
@@ -284,7 +323,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            println!(
+            say!(
                 "demo help desk: {} tickets, {} messages, {} customers, {} agents, {} groups, {} organizations",
                 summary.tickets,
                 summary.messages,
@@ -293,25 +332,30 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 summary.groups,
                 summary.organizations
             );
-            println!(
+            say!(
                 "sign in as {} (or any agent) with password {}",
-                summary.admin_email, summary.agent_password
+                summary.admin_email,
+                summary.agent_password
             );
         }
         Command::Rules { command } => rules_cli::run(&app, command).await?,
         Command::Plugin { command } => plugin_cli::run(&app, command).await?,
         Command::Reindex { check: true } => {
             let check = app.check_search_index().await?;
-            println!(
+            say!(
                 "index holds {} tickets up to event {} (log at {})",
-                check.indexed, check.position, check.log_head
+                check.indexed,
+                check.position,
+                check.log_head
             );
             if check.consistent() {
-                println!("index and database agree");
+                say!("index and database agree");
             } else {
-                println!(
+                say!(
                     "missing: {:?}\nstale: {:?}\nextra: {:?}",
-                    check.missing, check.stale, check.extra
+                    check.missing,
+                    check.stale,
+                    check.extra
                 );
                 bail!("the index differs from the database; run `triage reindex`");
             }
@@ -330,7 +374,7 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
             };
             let summary = app.reindex(Some(&progress)).await?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "indexed {} tickets in {:.1} s ({:.0} tickets/s), {:.1} MB on disk at {}",
                 summary.tickets,
                 summary.seconds,

@@ -8,10 +8,16 @@ use clap::Subcommand;
 use triage_app::App;
 use triage_app::plugins::{Grants, PluginUpdate, builder};
 
+use crate::output::say;
+
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
     /// Lists the installed plugins.
-    List,
+    List {
+        /// Prints a JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Installs a package (or upgrades the installed plugin with its id).
     Install {
         /// The package file (`.tar` from `triage plugin pack`).
@@ -54,8 +60,8 @@ pub fn run_offline(command: &PluginCommand) -> anyhow::Result<bool> {
         } => {
             let dir = dir.clone().unwrap_or_else(|| PathBuf::from(name));
             scaffold(name, &dir, sdk_path.as_deref())?;
-            println!("created {}", dir.display());
-            println!(
+            say!("created {}", dir.display());
+            say!(
                 "build and pack it: triage plugin pack {} (needs `rustup target add wasm32-wasip2`)",
                 dir.display()
             );
@@ -71,7 +77,7 @@ pub fn run_offline(command: &PluginCommand) -> anyhow::Result<bool> {
                 ))
             });
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
-            println!(
+            say!(
                 "packed {} {} into {} (sha256 {})",
                 package.manifest.id,
                 package.manifest.version,
@@ -87,9 +93,26 @@ pub fn run_offline(command: &PluginCommand) -> anyhow::Result<bool> {
 pub async fn run(app: &App, command: PluginCommand) -> anyhow::Result<()> {
     let system = App::system_actor();
     match command {
-        PluginCommand::List => {
+        PluginCommand::List { json: true } => {
+            let plugins: Vec<_> = app
+                .list_plugins(&system)
+                .await?
+                .into_iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.manifest.id,
+                        "version": p.manifest.version,
+                        "enabled": p.row.enabled,
+                        "provides": p.manifest.provides.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                        "disabled_reason": p.row.disabled_reason,
+                    })
+                })
+                .collect();
+            crate::output::json(&plugins)?;
+        }
+        PluginCommand::List { json: false } => {
             for p in app.list_plugins(&system).await? {
-                println!(
+                say!(
                     "{:<20} {:<10} {:<9} {}{}",
                     p.manifest.id,
                     p.manifest.version,
@@ -115,7 +138,7 @@ pub async fn run(app: &App, command: PluginCommand) -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let (info, upgraded) = app.install_plugin(&system, &bytes).await?;
-            println!(
+            say!(
                 "{} {} {}",
                 if upgraded { "upgraded" } else { "installed" },
                 info.manifest.id,
@@ -123,16 +146,16 @@ pub async fn run(app: &App, command: PluginCommand) -> anyhow::Result<()> {
             );
             let asks = &info.manifest.capabilities;
             if !asks.http.is_empty() {
-                println!("  asks to call: {}", asks.http.join(", "));
+                say!("  asks to call: {}", asks.http.join(", "));
             }
             if asks.kv > 0 {
-                println!("  asks for {} bytes of storage", asks.kv);
+                say!("  asks for {} bytes of storage", asks.kv);
             }
             if asks.tickets {
-                println!("  asks to read tickets");
+                say!("  asks to read tickets");
             }
             if !asks.secrets.is_empty() {
-                println!("  asks for the secrets: {}", asks.secrets.join(", "));
+                say!("  asks for the secrets: {}", asks.secrets.join(", "));
             }
             if grant_all || enable {
                 let update = PluginUpdate {
@@ -143,10 +166,10 @@ pub async fn run(app: &App, command: PluginCommand) -> anyhow::Result<()> {
                 app.update_plugin(&system, &info.manifest.id, update)
                     .await?;
                 if grant_all {
-                    println!("  granted everything it asks for");
+                    say!("  granted everything it asks for");
                 }
                 if enable {
-                    println!("  enabled");
+                    say!("  enabled");
                 }
             }
         }

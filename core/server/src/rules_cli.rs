@@ -7,10 +7,16 @@ use clap::Subcommand;
 use triage_app::App;
 use triage_app::automation::DryRun;
 
+use crate::output::say;
+
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Lists the rules in the order they run.
-    List,
+    List {
+        /// Prints a JSON array, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Creates or updates a rule from each `.rhai` file of a directory (kept in version
     /// control); every file is checked before any is saved.
     Import {
@@ -44,13 +50,32 @@ fn read(file: &Path) -> anyhow::Result<(String, String)> {
 pub async fn run(app: &App, command: RulesCommand) -> anyhow::Result<()> {
     let system = App::system_actor();
     match command {
-        RulesCommand::List => {
+        RulesCommand::List { json: true } => {
+            let rules: Vec<_> = app
+                .list_rules(&system)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "position": r.position,
+                        "name": r.name,
+                        "active": r.active,
+                        "triggers": triage_app::rows::json_strings(&r.triggers),
+                        "schedule": r.schedule,
+                        "disabled_reason": r.disabled_reason,
+                    })
+                })
+                .collect();
+            crate::output::json(&rules)?;
+        }
+        RulesCommand::List { json: false } => {
             for r in app.list_rules(&system).await? {
                 let when = match (&r.schedule, triage_app::rows::json_strings(&r.triggers)) {
                     (Some(s), _) => s.clone(),
                     (None, t) => t.join(", "),
                 };
-                println!(
+                say!(
                     "{:>5}  {:>4}  {:<8}  {}  [{}]{}",
                     r.id,
                     r.position,
@@ -78,7 +103,18 @@ pub async fn run(app: &App, command: RulesCommand) -> anyhow::Result<()> {
                 bail!("{} holds no .rhai files", dir.display());
             }
             for o in app.import_rules(&system, files).await? {
-                println!("{:<9}  {:>5}  {}", o.action, o.rule_id, o.name);
+                if o.missing.is_empty() {
+                    say!("{:<9}  {:>5}  {}", o.action, o.rule_id, o.name);
+                } else {
+                    let missing: Vec<String> = o.missing.iter().map(ToString::to_string).collect();
+                    say!(
+                        "{:<9}  {:>5}  {}  (turned off: needs {}; create it, then turn the rule on)",
+                        o.action,
+                        o.rule_id,
+                        o.name,
+                        missing.join(", ")
+                    );
+                }
             }
         }
         RulesCommand::Test { file, last, ticket } => {
@@ -111,18 +147,18 @@ pub async fn run(app: &App, command: RulesCommand) -> anyhow::Result<()> {
                     .event_id
                     .map(|e| format!(" ({} #{e})", r.event_kind))
                     .unwrap_or_default();
-                println!("ticket #{}{on}", r.ticket_id);
+                say!("ticket #{}{on}", r.ticket_id);
                 if let Some(e) = &r.error {
-                    println!("  error: {e}");
+                    say!("  error: {e}");
                 }
                 for c in &r.changes {
-                    println!("  {}: {} → {}", c.field, c.from, c.to);
+                    say!("  {}: {} → {}", c.field, c.from, c.to);
                 }
                 for m in r.messages.iter().chain(&r.notifications) {
-                    println!("  {m}");
+                    say!("  {m}");
                 }
             }
-            println!(
+            say!(
                 "{}: ran on {}, would fire on {fired}, failed on {failed}; nothing was written",
                 spec.name,
                 results.len()

@@ -63,6 +63,17 @@ async fn a_new_plugin_is_scaffolded_packed_installed_and_listed() -> anyhow::Res
         "{out}"
     );
 
+    let (ok, out) = triage(dir.path(), &url, &["plugin", "list", "--json"])?;
+    assert!(ok, "{out}");
+    let listed: serde_json::Value = serde_json::from_str(&out)?;
+    assert_eq!(listed[0]["id"], "invoice-tagger", "{out}");
+    assert_eq!(listed[0]["enabled"], true, "{out}");
+    for args in [&["plugin", "list"][..], &["plugin", "list", "--json"]] {
+        let (code, err) = common::triage_into_closed_pipe(dir.path(), &url, args)?;
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+
     // The same package again is refused: it is already installed.
     let (ok, out) = triage(dir.path(), &url, &["plugin", "install", &package_arg])?;
     assert!(!ok && out.contains("already installed"), "{out}");

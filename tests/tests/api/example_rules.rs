@@ -107,6 +107,11 @@ async fn the_example_rules_do_what_they_say() -> anyhow::Result<()> {
     let rules = imported.body.as_array().cloned().unwrap_or_default();
     assert!(rules.len() >= 10, "{}", imported.text);
     assert!(rules.iter().all(|r| r["action"] == "created"));
+    assert!(
+        rules.iter().all(|r| r["missing"] == json!([])),
+        "{}",
+        imported.text
+    );
     // Importing again changes nothing.
     let again = admin
         .post("/api/v1/rules/import", json!({"files": files()?}))
@@ -398,5 +403,106 @@ async fn the_example_rules_do_what_they_say() -> anyhow::Result<()> {
             .await?
             .contains(&"reminded".to_string())
     );
+    Ok(())
+}
+
+/// Issue #29: every example imports into a help desk that has none of the demo's groups;
+/// the rules naming what is missing are saved turned off with what they need, the rest run
+/// on new tickets without a single failed run, and importing again once the groups exist
+/// turns them on.
+#[tokio::test]
+async fn the_example_rules_import_into_a_fresh_install_without_failing() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let imported = admin
+        .post("/api/v1/rules/import", json!({"files": files()?}))
+        .await?
+        .expect(200)?;
+    let rules = imported.body.as_array().cloned().unwrap_or_default();
+    assert!(rules.len() >= 10, "{}", imported.text);
+    let missing = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["missing"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        missing("Round-robin by language"),
+        json!([
+            r#"group "French""#,
+            r#"group "German""#,
+            r#"group "Support""#
+        ])
+    );
+    assert_eq!(missing("VIP routing"), json!([r#"group "L2""#]));
+    assert_eq!(missing("Keyword tagging"), json!([]));
+    let listed = admin.get("/api/v1/rules").await?.expect(200)?;
+    let listed = listed.body.as_array().cloned().unwrap_or_default();
+    let active = |name: &str| {
+        listed
+            .iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["active"].as_bool())
+    };
+    assert_eq!(active("Round-robin by language"), Some(false));
+    assert_eq!(active("VIP routing"), Some(false));
+    assert_eq!(active("Keyword tagging"), Some(true));
+    assert_eq!(active("Spam tag"), Some(true));
+
+    for (requester, subject, body) in [
+        (
+            "kim@customer.example",
+            "Refund",
+            "I was charged twice, please refund me.",
+        ),
+        (
+            "jan@kunde.example",
+            "Drucker",
+            "Mein Drucker druckt nicht mehr, bitte helfen Sie mir.",
+        ),
+        (
+            "win@prize.example",
+            "You won",
+            "Claim your free prize now, click here, winner!",
+        ),
+    ] {
+        open(&admin, requester, subject, body, json!({})).await?;
+    }
+    server.automated().await?;
+    for r in &listed {
+        let id = r["id"].as_i64().context("rule id")?;
+        let runs = admin
+            .get(&format!("/api/v1/rules/{id}/runs"))
+            .await?
+            .expect(200)?;
+        let failed: Vec<&Value> = runs
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|run| !run["error"].is_null())
+            .collect();
+        assert!(failed.is_empty(), "{}: {failed:?}", r["name"]);
+    }
+
+    for name in ["L2", "German", "French", "Support"] {
+        server.group(name, &[]).await?;
+    }
+    let again = admin
+        .post("/api/v1/rules/import", json!({"files": files()?}))
+        .await?
+        .expect(200)?;
+    let again = again.body.as_array().cloned().unwrap_or_default();
+    assert!(again.iter().all(|r| r["missing"] == json!([])));
+    let listed = admin.get("/api/v1/rules").await?.expect(200)?;
+    let off: Vec<&Value> = listed
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["active"] == false)
+        .collect();
+    assert!(off.is_empty(), "{off:?}");
     Ok(())
 }

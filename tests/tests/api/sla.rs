@@ -241,6 +241,13 @@ async fn a_ticket_shows_its_clocks_and_lists_sort_and_filter_by_them() -> anyhow
     let high = agent
         .ticket(json!({"subject": "Slow pages", "body": "Pages are slow.", "requester": requester, "priority": "high", "assignee_id": agent.user_id}))
         .await?;
+    // Issue #29: the creator gets the clocks in the answer, before the consumer stores them.
+    assert_eq!(urgent["sla"]["policy"], "Urgent", "{urgent}");
+    assert_eq!(urgent["sla"]["state"], "on_track", "{urgent}");
+    assert_eq!(
+        ms(&urgent["sla"]["due_at"])?,
+        ms(&urgent["created_at"])? + 60 * MINUTE
+    );
     server.slas_computed().await?;
     let (n, u, h) = (
         normal["id"].as_i64().context("id")?,

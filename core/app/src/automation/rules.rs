@@ -1,8 +1,9 @@
 //! Managing rules: create, change, delete, versions, run log, import from files.
 
 use serde_json::json;
-use triage_automation::{RuleSpec, Schedule, Trigger};
+use triage_automation::{Reference, ReferenceKind, RuleSpec, Schedule, Trigger};
 use triage_domain::Actor;
+use triage_domain::text;
 use triage_store::{RuleRow, RuleRunRow, RuleVersionRow};
 
 use crate::{App, AppError, AppResult};
@@ -31,6 +32,9 @@ pub struct ImportOutcome {
     /// `created`, `updated` or `unchanged`.
     pub action: &'static str,
     pub rule_id: i64,
+    /// The groups, agents, statuses, fields, macros or plugins the script names that this
+    /// help desk lacks; a rule with any is saved turned off, to be turned on once they exist.
+    pub missing: Vec<Reference>,
 }
 
 /// The metadata and script of a stored rule.
@@ -174,6 +178,54 @@ impl App {
                 line: e.line,
                 column: e.column,
             })
+    }
+
+    /// The names a script spells out that this help desk lacks: groups, active agents,
+    /// active statuses, custom fields, active macros and installed plugins.
+    pub async fn missing_references(&self, script: &str) -> AppResult<Vec<Reference>> {
+        let script = self
+            .automation
+            .compile(script)
+            .map_err(|e| AppError::Script {
+                message: e.message,
+                line: e.line,
+                column: e.column,
+            })?;
+        let wanted = script.references();
+        if wanted.is_empty() {
+            return Ok(wanted);
+        }
+        let read = self.store.read();
+        let groups = read.list_groups().await?;
+        let statuses = read.list_statuses().await?;
+        let fields = read.list_custom_fields().await?;
+        let macros = read.list_macros().await?;
+        let plugins = read.list_plugins().await?;
+        let mut missing = Vec::new();
+        for r in wanted {
+            let name = r.name.as_str();
+            let found = match r.kind {
+                ReferenceKind::Group => groups.iter().any(|g| g.name.eq_ignore_ascii_case(name)),
+                ReferenceKind::Status => statuses
+                    .iter()
+                    .any(|s| s.active && s.name.eq_ignore_ascii_case(name)),
+                ReferenceKind::Field => fields.iter().any(|f| f.key == name),
+                ReferenceKind::Macro => macros
+                    .iter()
+                    .any(|m| m.active && m.name.eq_ignore_ascii_case(name)),
+                ReferenceKind::Plugin => plugins.iter().any(|p| p.plugin_id == name),
+                ReferenceKind::Agent => match text::normalize_email(name) {
+                    Ok(email) => read.user_by_email(&email).await?.is_some_and(|u| {
+                        u.active && triage_domain::Role::parse(&u.role).is_ok_and(|r| r.is_staff())
+                    }),
+                    Err(_) => false,
+                },
+            };
+            if !found {
+                missing.push(r);
+            }
+        }
+        Ok(missing)
     }
 
     /// Every rule, in position order (admins).
@@ -340,10 +392,11 @@ impl App {
                 },
                 other => other,
             })?;
-            specs.push(spec);
+            let missing = self.missing_references(&spec.script).await?;
+            specs.push((spec, missing));
         }
         let mut out = Vec::with_capacity(specs.len());
-        for spec in specs {
+        for (spec, missing) in specs {
             let input = RuleInput {
                 name: Some(spec.name.clone()),
                 description: Some(spec.description.clone()),
@@ -357,7 +410,7 @@ impl App {
                 schedule: Some(spec.schedule.as_ref().map(ToString::to_string)),
                 query: Some(spec.query.clone()),
                 position: Some(spec.position),
-                active: Some(spec.active),
+                active: Some(spec.active && missing.is_empty()),
                 on_rule_changes: Some(spec.on_rule_changes),
             };
             let existing = self.store.read().rule_by_name(&spec.name).await?;
@@ -378,6 +431,7 @@ impl App {
                 name: row.name,
                 action,
                 rule_id: row.id,
+                missing,
             });
         }
         Ok(out)

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use triage_domain::calendar::Calendar;
 use triage_domain::sla::policy::{Conditions, Minutes, Policy};
 use triage_domain::{Actor, Priority, TicketType};
-use triage_store::{CalendarRow, SlaPolicyRow, TicketSlaRow, now_millis};
+use triage_store::{CalendarRow, SlaPolicyRow, TicketRow, TicketSlaRow, now_millis};
 
 pub(crate) use config::SlaConfig;
 
@@ -595,6 +595,33 @@ impl App {
                 Some((row.ticket_id, sla_view(&row, policy_id, policy)))
             })
             .collect())
+    }
+}
+
+impl App {
+    /// A ticket's SLA as its clocks stand now, computed from its history rather than read
+    /// from what the `sla` consumer stored, for a ticket whose change was just written;
+    /// `None` when no policy covers it.
+    pub(crate) async fn current_sla(&self, ticket: &TicketRow) -> AppResult<Option<TicketSla>> {
+        let config = self.config_snapshot().await?;
+        if config.sla.pick(&clocks::facts(ticket)).is_none() {
+            return Ok(None);
+        }
+        let read = self.store.read();
+        let events = read.events_of_tickets(&[ticket.id]).await?;
+        let previous = read.ticket_slas(&[ticket.id]).await?.into_iter().next();
+        let row = clocks::compute(
+            &config.sla,
+            ticket,
+            &events,
+            previous.as_ref(),
+            crate::now_millis(),
+        );
+        Ok(row.and_then(|row| {
+            let policy_id = row.policy_id?;
+            let policy = config.sla.name_of(policy_id).unwrap_or_default();
+            Some(sla_view(&row, policy_id, policy))
+        }))
     }
 }
 

@@ -320,6 +320,11 @@ impl App {
                 })
             })
             .await?;
-        Ok(result)
+        let (mut view, replayed) = result;
+        // The `sla` consumer stores the clocks a moment later; the creator sees them now.
+        if actor.role.is_staff() {
+            view.sla = self.current_sla(&view.ticket).await?;
+        }
+        Ok((view, replayed))
     }
 }

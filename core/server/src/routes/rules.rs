@@ -413,6 +413,9 @@ pub struct ImportOut {
     /// `created`, `updated` or `unchanged`.
     pub action: String,
     pub rule_id: i64,
+    /// What the script names that this help desk lacks (`group "German"`); a rule with
+    /// any is saved turned off, to be turned on once they exist.
+    pub missing: Vec<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/rules/import", tag = "automation", request_body = ImportIn, responses((status = 200, body = [ImportOut]), (status = 401), (status = 403), (status = 422)))]
@@ -439,6 +442,7 @@ pub async fn import_rules(
                 name: o.name,
                 action: o.action.to_string(),
                 rule_id: o.rule_id,
+                missing: o.missing.iter().map(ToString::to_string).collect(),
             })
             .collect(),
     ))

@@ -33,3 +33,29 @@ pub fn plugins_target() -> std::path::PathBuf {
 pub fn repo() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// Runs `triage` with its standard output already closed by the reader, as
+/// `triage … | head -0` would; returns its exit code and what it wrote to standard error.
+pub fn triage_into_closed_pipe(
+    dir: &std::path::Path,
+    url: &str,
+    args: &[&str],
+) -> anyhow::Result<(Option<i32>, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("TRIAGE_DATABASE_URL", url)
+        .env("TRIAGE_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // Closing the read end before the first line is written makes every write fail.
+    drop(child.stdout.take());
+    let out = child.wait_with_output()?;
+    Ok((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}

@@ -88,6 +88,20 @@ impl TestServer {
         })
     }
 
+    /// Stops the rules consumer; changes made meanwhile wait for [`TestServer::resume_rules`]
+    /// and then arrive together, as a burst does.
+    pub fn pause_rules(&mut self) {
+        if let Some(automation) = self.automation.take() {
+            automation.stop();
+        }
+    }
+
+    /// Starts the rules consumer again where it stopped.
+    pub async fn resume_rules(&mut self) -> anyhow::Result<()> {
+        self.automation = Some(self.app.start_automation().await?);
+        Ok(())
+    }
+
     /// Waits until every change committed so far is searchable.
     pub async fn indexed(&self) -> anyhow::Result<()> {
         anyhow::ensure!(

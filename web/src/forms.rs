@@ -5,17 +5,18 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 use triage_app::App;
-use triage_app::attachments::{StoredFile, Upload};
+use triage_app::attachments::{IncomingFile, StoredFile};
+use triage_app::plugins::MAX_PACKAGE_BYTES;
 
 use crate::Web;
 use crate::error::{WebError, WebResult};
 
 /// The fields of a submitted form, in order.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct FormData {
     fields: Vec<(String, String)>,
-    /// Files of a multipart form, as sent.
-    pub files: Vec<Upload>,
+    /// Files of a multipart form, received into temporary files.
+    pub files: Vec<IncomingFile>,
 }
 
 impl FormData {
@@ -95,14 +96,11 @@ impl FormData {
         self.get("_csrf")
     }
 
-    /// Stores the uploaded files; empty file inputs are skipped.
+    /// Stores the uploaded files (empty file inputs were skipped).
     pub async fn store_files(&mut self, app: &App) -> WebResult<Vec<StoredFile>> {
         let mut stored = Vec::with_capacity(self.files.len());
-        for upload in std::mem::take(&mut self.files) {
-            if upload.bytes.is_empty() && upload.filename.is_empty() {
-                continue;
-            }
-            stored.push(app.store_upload(upload).await?);
+        for incoming in std::mem::take(&mut self.files) {
+            stored.push(app.keep_upload(incoming).await?);
         }
         Ok(stored)
     }
@@ -151,17 +149,27 @@ impl FromRequest<Web> for FormData {
                 let name = field.name().unwrap_or("").to_string();
                 match field.file_name().map(str::to_string) {
                     Some(filename) => {
-                        let bytes = field.bytes().await.map_err(|e| {
-                            WebError::BadRequest(format!(
-                                "the file {filename} could not be read: {}",
-                                e.body_text()
-                            ))
-                        })?;
-                        if !(filename.is_empty() && bytes.is_empty()) {
-                            form.files.push(Upload {
-                                filename,
-                                bytes: bytes.to_vec(),
-                            });
+                        // To disk as it arrives; the page keeps it as an attachment or
+                        // reads it back (a plugin package), and a file not kept is deleted.
+                        let max = web
+                            .app
+                            .config()
+                            .max_attachment_bytes
+                            .max(MAX_PACKAGE_BYTES as u64);
+                        let mut incoming = web.app.receive_upload(&filename, max).await?;
+                        let mut field = field;
+                        loop {
+                            let chunk = field.chunk().await.map_err(|e| {
+                                WebError::BadRequest(format!(
+                                    "the file {filename} could not be read: {}",
+                                    e.body_text()
+                                ))
+                            })?;
+                            let Some(chunk) = chunk else { break };
+                            incoming.write(&chunk).await?;
+                        }
+                        if !(filename.is_empty() && incoming.size() == 0) {
+                            form.files.push(incoming);
                         }
                     }
                     None => {
@@ -172,14 +180,47 @@ impl FromRequest<Web> for FormData {
                     }
                 }
             }
-            return Ok(form);
+            return form.without_nul();
         }
         let bytes = Bytes::from_request(request, web)
             .await
             .map_err(|e| WebError::BadRequest(format!("bad form: {}", e.body_text())))?;
-        Ok(FormData {
+        FormData {
             fields: form_urlencoded::parse(&bytes).into_owned().collect(),
             files: Vec::new(),
-        })
+        }
+        .without_nul()
+    }
+}
+
+impl FormData {
+    /// Refuses a form with a NUL character (U+0000) in a field, naming the field:
+    /// PostgreSQL cannot store one, and both databases keep to one rule. (File names lose
+    /// their control characters when stored.)
+    fn without_nul(self) -> WebResult<FormData> {
+        let nul = |(k, v): &&(String, String)| k.contains('\0') || v.contains('\0');
+        if let Some((name, _)) = self.fields.iter().find(nul) {
+            return Err(WebError::BadRequest(format!(
+                "{}: contains a NUL character (U+0000), which cannot be stored",
+                name.replace('\0', "")
+            )));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_a_field_refuses_the_form_naming_the_field() {
+        let ok = FormData::from_pairs(&[("subject", "Printer"), ("body", "It jams")]);
+        assert!(ok.without_nul().is_ok());
+        let bad = FormData::from_pairs(&[("subject", "Printer"), ("body", "It\0jams")]);
+        match bad.without_nul() {
+            Err(WebError::BadRequest(m)) => assert!(m.starts_with("body: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -150,11 +150,16 @@ impl App {
     /// Ends the session with this cookie value.
     pub async fn sign_out(&self, cookie: &str) -> AppResult<()> {
         let id = digest(cookie);
+        let user_id = self.store.read().session(&id).await?.map(|s| s.user_id);
         self.store
             .write(move |tx| {
                 Box::pin(async move { Ok::<_, AppError>(tx.repos().delete_session(&id).await?) })
             })
-            .await
+            .await?;
+        if user_id.is_some() {
+            self.live_reauthenticate(user_id);
+        }
+        Ok(())
     }
 
     /// The caller behind a session cookie.

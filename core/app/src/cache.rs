@@ -104,5 +104,6 @@ impl App {
         if let Ok(mut guard) = self.cache.actors.lock() {
             guard.clear();
         }
+        self.live_reauthenticate(None);
     }
 }

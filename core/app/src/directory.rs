@@ -140,15 +140,24 @@ fn not_found(what: &str, id: i64) -> AppError {
 impl App {
     // ---- users ----
 
-    /// Creates a user. Admins create anyone; agents create customers; the CLI passes the
-    /// system actor. A customer without an organization joins the one whose domains
-    /// include their email's domain.
+    /// Creates a user. Admins create anyone; agents create customers, without a password
+    /// (the customer sets their own from an invitation) and never naming an organization
+    /// that shares its tickets, so an agent cannot sign in as a customer they made to read
+    /// tickets outside their groups. The CLI passes the system actor. A customer without
+    /// an organization joins the one whose domains include their email's domain (a rule
+    /// an admin set; such a customer still cannot sign in until invited).
     pub async fn create_user(&self, actor: &Actor, input: NewUser) -> AppResult<UserRow> {
         let role = Role::parse(&input.role)?;
         if role == Role::Customer {
             actor.require_staff()?;
         } else {
             actor.require_admin()?;
+        }
+        let by_admin = actor.role == Role::Admin;
+        if !by_admin && input.password.is_some() {
+            return Err(AppError::forbidden(
+                "agents create customers without a password; the customer sets their own from an invitation (an admin may set one)",
+            ));
         }
         let email = text::normalize_email(&input.email)?;
         let name = text::validate_name("name", &input.name)?;
@@ -163,12 +172,18 @@ impl App {
                     let repos = tx.repos();
                     let organization_id = match organization_id {
                         Some(id) => {
-                            repos.organization(id).await?.ok_or_else(|| {
+                            let org = repos.organization(id).await?.ok_or_else(|| {
                                 AppError::invalid(
                                     "organization_id",
                                     format!("there is no organization {id}"),
                                 )
                             })?;
+                            if org.shared_tickets && !by_admin {
+                                return Err(AppError::forbidden(format!(
+                                    "only admins may place a person in {:?}, which shares its tickets among its members",
+                                    org.name
+                                )));
+                            }
                             Some(id)
                         }
                         None if role == Role::Customer => {
@@ -231,6 +246,7 @@ impl App {
                 Box::pin(async move {
                     let repos = tx.repos();
                     let mut user = repos.user(id).await?.ok_or_else(|| not_found("user", id))?;
+                    let was_admin = user.active && user.role == Role::Admin.as_str();
                     let mut end_sessions = false;
                     if let Some(email) = email {
                         user.email = email;
@@ -259,6 +275,17 @@ impl App {
                     if let Some(hash) = password_hash {
                         user.password_hash = Some(hash);
                         end_sessions = true;
+                    }
+                    let still_admin = user.active && user.role == Role::Admin.as_str();
+                    if was_admin && !still_admin && !repos.has_other_admin(id).await? {
+                        let field = if user.active { "role" } else { "active" };
+                        return Err(AppError::invalid(
+                            field,
+                            format!(
+                                "{} is the only active admin; make someone else an admin first",
+                                user.email
+                            ),
+                        ));
                     }
                     user.updated_at = now_millis();
                     if end_sessions {

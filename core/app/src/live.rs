@@ -32,6 +32,10 @@ pub enum LiveUpdate {
     Presence { ticket_id: i64 },
     /// A user got notifications (written by this process).
     Notified { user_id: i64 },
+    /// A session of `user_id` ended, or (`None`) users, groups or organizations changed in
+    /// this process: the open streams concerned check their session again (and end when
+    /// it is gone or its user is off).
+    Reauthenticate { user_id: Option<i64> },
 }
 
 /// A committed event, with what decides who may see it.
@@ -96,6 +100,15 @@ impl App {
         for user_id in users {
             let _ = self.live.sender.send(LiveUpdate::Notified { user_id });
         }
+    }
+
+    /// Tells the open streams of `user_id` (`None`: every stream) to check their sessions
+    /// again.
+    pub(crate) fn live_reauthenticate(&self, user_id: Option<i64>) {
+        let _ = self
+            .live
+            .sender
+            .send(LiveUpdate::Reauthenticate { user_id });
     }
 
     /// Updates from now on.

@@ -55,12 +55,24 @@ async fn a_sweep_removes_expired_sessions_and_old_idempotency_keys() -> anyhow::
     assert!(replayed);
     assert_eq!(again.ticket.id, first.ticket.id);
 
-    // Within the window nothing is old enough; past it, both go.
+    // An upload a crash left half-received.
+    let mut half = app.receive_upload("crash.bin", 1 << 20).await?;
+    half.write(b"half of it").await?;
+    let left_over = dir.path().join("attachments/incoming/left-over.tmp");
+    std::fs::write(&left_over, b"from before a kill")?;
+
+    // Within the window nothing is old enough; past it, all go.
     let kept = app.sweep(Duration::from_secs(3600)).await?;
-    assert_eq!((kept.sessions, kept.idempotency_keys), (1, 0));
+    assert_eq!(
+        (kept.sessions, kept.idempotency_keys, kept.incoming_files),
+        (1, 0, 0)
+    );
     tokio::time::sleep(Duration::from_millis(5)).await;
     let swept = app.sweep(Duration::ZERO).await?;
     assert_eq!((swept.sessions, swept.idempotency_keys), (0, 1));
+    assert_eq!(swept.incoming_files, 2);
+    assert!(!left_over.exists());
+    drop(half);
     let (fresh, replayed) = app.create_ticket(&ctx, new(), key()).await?;
     assert!(!replayed);
     assert_ne!(fresh.ticket.id, first.ticket.id);

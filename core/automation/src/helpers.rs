@@ -18,7 +18,32 @@ fn text(s: &str, what: &str) -> Res<String> {
     if s.is_empty() {
         return Err(format!("{what} must not be empty").into());
     }
+    refuse_nul(s, what)?;
     Ok(s.to_string())
+}
+
+/// Text with a NUL character (U+0000) cannot be stored on PostgreSQL; a run asking for it
+/// fails on either database, with the same message.
+fn refuse_nul(s: &str, what: &str) -> Res<()> {
+    if s.contains('\0') {
+        return Err(
+            format!("{what} contains a NUL character (U+0000), which cannot be stored").into(),
+        );
+    }
+    Ok(())
+}
+
+/// The same for every string of a value.
+fn refuse_nul_in(v: &Value, what: &str) -> Res<()> {
+    match v {
+        Value::String(s) => refuse_nul(s, what),
+        Value::Array(items) => items.iter().try_for_each(|i| refuse_nul_in(i, what)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            refuse_nul(k, what)?;
+            refuse_nul_in(v, what)
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The field changes of the current event.
@@ -159,6 +184,7 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
     });
     engine.register_fn("set_field", |key: &str, value: Dynamic| {
         let value: Value = rhai::serde::from_dynamic(&value)?;
+        refuse_nul_in(&value, "a field value")?;
         push(Intent::SetField {
             key: text(key, "a field key")?,
             value,
@@ -196,6 +222,7 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
         "call_plugin",
         |plugin: &str, action: &str, args: rhai::Map| {
             let arguments: Value = rhai::serde::from_dynamic(&Dynamic::from_map(args))?;
+            refuse_nul_in(&arguments, "a plugin argument")?;
             push(Intent::CallPlugin {
                 plugin: text(plugin, "a plugin id")?,
                 name: text(action, "an action name")?,

@@ -26,7 +26,8 @@ pub struct JsonBody<T> {
     pub sha256: String,
 }
 
-fn body_rejection(err: BytesRejection) -> ApiError {
+/// A body that could not be read: too large (413), or broken (400).
+pub(crate) fn body_rejection(err: BytesRejection) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -40,6 +41,7 @@ fn body_rejection(err: BytesRejection) -> ApiError {
 
 /// Parses a JSON body with the API's error mapping.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    crate::nul::check_json(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

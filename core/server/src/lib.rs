@@ -4,10 +4,12 @@
 //! a response type; every error goes through [`error::ApiError`], the one place that maps
 //! errors to HTTP. The router is built by [`router`], which tests call directly.
 
+mod body_limit;
 pub mod config;
 pub mod error;
 pub mod extract;
 mod metrics;
+mod nul;
 pub mod routes;
 pub mod state;
 
@@ -15,7 +17,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use tokio::net::TcpListener;
@@ -52,8 +53,7 @@ use crate::routes::{
 )]
 struct ApiDoc;
 
-/// The largest JSON body accepted, in bytes.
-pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+pub use body_limit::{MAX_JSON_BODY, MAX_SIGN_IN_BODY};
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -163,10 +163,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     metrics::install();
     let (router, _) = api().split_for_parts();
-    let upload_limit = (state.config.max_attachment_mb as usize)
-        .saturating_mul(1024 * 1024)
-        .saturating_mul(4)
-        + MAX_JSON_BODY;
+    let limits = body_limit::BodyLimits {
+        upload: (state.config.max_attachment_mb as usize)
+            .saturating_mul(1024 * 1024)
+            .saturating_mul(4)
+            + MAX_JSON_BODY,
+        package: triage_app::plugins::MAX_PACKAGE_BYTES + 64 * 1024,
+    };
     let web = triage_web::router(
         state.app.clone(),
         triage_web::WebConfig {
@@ -191,8 +194,11 @@ pub fn router(state: AppState) -> Router {
                 ApiError::not_found("no such route").into_response()
             }
         })
+        .layer(axum::middleware::from_fn(move |request, next| {
+            body_limit::limit(limits, request, next)
+        }))
+        .layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(DefaultBodyLimit::max(upload_limit))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::overriding(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,

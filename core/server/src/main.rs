@@ -134,7 +134,7 @@ fn init_logging(format: &str) {
 async fn main() -> ExitCode {
     match main_inner().await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if output::is_stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr().lock(), "error: {e:#}");
@@ -187,20 +187,21 @@ async fn run(command: Command, app: App, config: Config) -> anyhow::Result<()> {
                 config.public_url()
             };
             tracing::info!(address = %url, database = %redact_url(&config.database_url()), "triage is listening");
-            say!("Triage is running at {public}");
-            say!("  API:      {public}/api/v1   (OpenAPI: {public}/api/v1/openapi.json)");
+            let mut banner = format!(
+                "Triage is running at {public}\n  API:      {public}/api/v1   (OpenAPI: {public}/api/v1/openapi.json)\n"
+            );
             if let Some(token) = app.setup_token_if_needed().await? {
-                say!();
-                say!("No admin exists yet. Create the first one with this one-time setup token:");
-                say!(
-                    "  curl -X POST {public}/api/v1/setup -H 'content-type: application/json' \\\n    -d '{{\"token\":\"{token}\",\"email\":\"you@example.com\",\"name\":\"Your Name\",\"password\":\"a long password\"}}'"
-                );
-                say!(
-                    "or stop the server and run: triage user create --role admin --email you@example.com --name 'Your Name' --password-stdin"
-                );
+                let data_dir = config.data_dir.display();
+                banner.push_str(&format!(
+                    "\nNo admin exists yet. Create the first one with this one-time setup token:\n  curl -X POST {public}/api/v1/setup -H 'content-type: application/json' \\\n    -d '{{\"token\":\"{token}\",\"email\":\"you@example.com\",\"name\":\"Your Name\",\"password\":\"a long password\"}}'\nor stop the server and run, with its configuration: triage --data-dir {data_dir} user create --role admin --email you@example.com --name 'Your Name' --password-stdin\n"
+                ));
             } else {
-                say!("  Sign in:  {public}/sign-in   (customers: {public}/portal)");
+                banner.push_str(&format!(
+                    "  Sign in:  {public}/sign-in   (customers: {public}/portal)\n"
+                ));
             }
+            // A server whose standard output is gone still serves.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
             let housekeeping = app.spawn_housekeeping();
             let search = app.start_search().await.context("starting search")?;
             let live = app.start_live().await.context("starting live updates")?;

@@ -1,17 +1,32 @@
 //! What the command prints for its reader. Every line is written with its error returned,
 //! so a reader that closes early (`triage user list | head -1`) ends the command quietly,
-//! as `ls | head` does, instead of a panic.
+//! as `ls | head` does, instead of a panic; only a write to standard output counts as
+//! that, never a broken pipe elsewhere (a database connection, say).
 
 use std::io::Write;
 
 use serde::Serialize;
+
+/// Standard output's reader went away.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct StdoutClosed;
+
+/// A failed write to standard output, as the command's error.
+pub fn write_failed(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        StdoutClosed.into()
+    } else {
+        anyhow::Error::new(e).context("writing to standard output")
+    }
+}
 
 /// `println!` that returns the write's error from the enclosing function instead of
 /// panicking.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)?
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::output::write_failed)?
     }};
 }
 pub(crate) use say;
@@ -20,16 +35,14 @@ pub(crate) use say;
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     // Through `io::Error`, which keeps a closed pipe recognisable as one.
-    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
-    writeln!(out)?;
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .map_err(write_failed)?;
+    writeln!(out).map_err(write_failed)?;
     Ok(())
 }
 
-/// Whether an error is the reader of standard output having gone away.
-pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+/// Whether the command ended because standard output's reader went away.
+pub fn is_stdout_closed(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<StdoutClosed>().is_some()
 }

@@ -186,3 +186,228 @@ async fn every_route_answers_bad_input_with_a_clear_4xx_and_writes_nothing() -> 
     );
     Ok(())
 }
+
+/// Issue #21 (2): a NUL character (U+0000), which PostgreSQL cannot store, is refused in
+/// every text field with the field named, by the same rule on both databases; nothing is
+/// written.
+#[tokio::test]
+async fn a_nul_in_any_text_field_is_refused_with_the_field_named() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let customer = server.user("customer", "cy@customer.example").await?;
+    let group = server.group("Support", &[]).await?;
+    let id = admin
+        .ticket_for("cy@customer.example", group, "Baseline")
+        .await?;
+    let before = snapshot(&admin, id).await?;
+    let nul = "a\u{0}b";
+    let ticket = |extra: Value| {
+        let mut t =
+            json!({"subject": "Hi", "body": "Hello", "requester": {"email": "n@nul.example"}});
+        if let (Some(t), Some(e)) = (t.as_object_mut(), extra.as_object()) {
+            t.extend(e.clone());
+        }
+        t
+    };
+    let m = format!("/api/v1/tickets/{id}/messages");
+    let cases: Vec<(&Client, Method, String, Option<Value>, &str)> = vec![
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(json!({"subject": nul}))),
+            "subject",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(json!({"body": nul}))),
+            "body",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(json!({"external_id": nul}))),
+            "external_id",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(json!({"metadata": {"source": nul}}))),
+            "metadata.source",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(json!({"tags": ["ok", nul]}))),
+            "tags[1]",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(ticket(
+                json!({"requester": {"email": "n@nul.example", "name": nul}}),
+            )),
+            "requester.name",
+        ),
+        (
+            &customer,
+            Method::POST,
+            "/api/v1/tickets".into(),
+            Some(json!({"subject": "Hi", "body": nul})),
+            "body",
+        ),
+        (
+            &admin,
+            Method::POST,
+            m.clone(),
+            Some(json!({"body": nul})),
+            "body",
+        ),
+        (
+            &admin,
+            Method::POST,
+            m.clone(),
+            Some(json!({"body": "x", "channel": nul})),
+            "channel",
+        ),
+        (
+            &customer,
+            Method::POST,
+            m.clone(),
+            Some(json!({"body": nul})),
+            "body",
+        ),
+        (
+            &admin,
+            Method::PATCH,
+            format!("/api/v1/tickets/{id}"),
+            Some(json!({"subject": nul})),
+            "subject",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/groups".into(),
+            Some(json!({"name": "G", "description": nul})),
+            "description",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/macros".into(),
+            Some(json!({"name": "M", "body": nul})),
+            "body",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/rules".into(),
+            Some(json!({"name": nul, "script": "add_tag(\"x\");", "triggers": ["ticket.created"]})),
+            "name",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/rules".into(),
+            Some(
+                json!({"name": "R", "description": nul, "script": "add_tag(\"x\");", "triggers": ["ticket.created"]}),
+            ),
+            "description",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/rules".into(),
+            Some(json!({"name": "R", "script": nul, "triggers": ["ticket.created"]})),
+            "script",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/organizations".into(),
+            Some(json!({"name": nul})),
+            "name",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(json!({"email": "u@nul.example", "name": nul, "role": "customer"})),
+            "name",
+        ),
+        (
+            &admin,
+            Method::GET,
+            "/api/v1/search?q=requester:a%00b".into(),
+            None,
+            "q",
+        ),
+        (
+            &customer,
+            Method::GET,
+            "/api/v1/search?q=printer%00".into(),
+            None,
+            "q",
+        ),
+        (
+            &admin,
+            Method::GET,
+            "/api/v1/tickets?tag=a%00".into(),
+            None,
+            "tag",
+        ),
+        (
+            &admin,
+            Method::GET,
+            "/api/v1/plugins/a%00b".into(),
+            None,
+            "path",
+        ),
+    ];
+    for (client, method, path, body, field) in cases {
+        let mut r = client.request(method.clone(), &path);
+        if let Some(body) = &body {
+            r = r.json(body);
+        }
+        let reply = client.send(r).await?;
+        assert_eq!(
+            (
+                reply.status.as_u16(),
+                reply.code(),
+                reply.body["field"].as_str()
+            ),
+            (422, "validation_failed", Some(field)),
+            "{method} {path} {body:?}: {}",
+            reply.text
+        );
+    }
+    // A file name with a NUL, in a multipart upload.
+    let form = reqwest::multipart::Form::new()
+        .text("message", json!({"body": "see file"}).to_string())
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a\u{0}.txt"),
+        );
+    let reply = admin
+        .send(admin.request(Method::POST, &m).multipart(form))
+        .await?;
+    // The multipart reader refuses the raw NUL in the part's headers itself.
+    assert_eq!(
+        (reply.status.as_u16(), reply.code()),
+        (400, "bad_request"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        snapshot(&admin, id).await?,
+        before,
+        "a refused request changed something"
+    );
+    Ok(())
+}

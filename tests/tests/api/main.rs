@@ -6,6 +6,7 @@ mod bad_input;
 mod concurrency;
 mod csat;
 mod example_rules;
+mod live;
 mod notifications;
 mod openapi;
 mod permissions;

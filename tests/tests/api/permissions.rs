@@ -281,3 +281,132 @@ async fn a_deactivated_user_is_refused_at_once() -> anyhow::Result<()> {
     assert_eq!(signin.code(), "unauthenticated");
     Ok(())
 }
+
+/// Issue #21 (1): an agent cannot make a customer they can sign in as, nor place anyone
+/// in an organization that shares its tickets, so they cannot read other groups' tickets
+/// through one.
+#[tokio::test]
+async fn agents_cannot_make_customers_to_read_other_groups_tickets() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "root@helpdesk.example").await?;
+    let agent = server.user("agent", "ann@helpdesk.example").await?;
+    let other = server.user("agent", "ben@helpdesk.example").await?;
+    server.group("Group A", &[agent.user_id]).await?;
+    let group_b = server.group("Group B", &[other.user_id]).await?;
+    let shares = admin
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Globex", "domains": ["globex.example"], "shared_tickets": true}),
+        )
+        .await?
+        .expect(201)?;
+    let shares = shares.body["id"].as_i64().unwrap_or_default();
+    let private = admin
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Initech", "shared_tickets": false}),
+        )
+        .await?
+        .expect(201)?;
+    let private = private.body["id"].as_i64().unwrap_or_default();
+    server.user("customer", "gina@globex.example").await?;
+    let secret = admin
+        .ticket_for("gina@globex.example", group_b, "Group B's merger plans")
+        .await?;
+    agent
+        .get(&format!("/api/v1/tickets/{secret}"))
+        .await?
+        .expect(404)?;
+
+    // With a password of the agent's choosing: refused, whichever organization.
+    for org in [Some(shares), Some(private), None] {
+        let reply = agent
+            .post(
+                "/api/v1/users",
+                json!({"email": "spy@y.test", "name": "Spy", "role": "customer",
+                       "password": "a password I know", "organization_id": org}),
+            )
+            .await?;
+        assert_eq!(reply.status, 403, "{org:?}: {}", reply.text);
+    }
+    // Into the sharing organization: refused even without a password.
+    let reply = agent
+        .post(
+            "/api/v1/users",
+            json!({"email": "spy@y.test", "name": "Spy", "role": "customer",
+                   "organization_id": shares}),
+        )
+        .await?;
+    assert_eq!(reply.status, 403, "{}", reply.text);
+    assert!(reply.text.contains("Globex"), "{}", reply.text);
+    // Without a password, elsewhere: allowed, and nobody can sign in as them.
+    let made = agent
+        .post(
+            "/api/v1/users",
+            json!({"email": "spy@y.test", "name": "Spy", "role": "customer",
+                   "organization_id": private}),
+        )
+        .await?
+        .expect(201)?;
+    assert_eq!(made.body["organization_id"], private);
+    let sign_in = server
+        .anonymous()
+        .post(
+            "/api/v1/auth/sign-in",
+            json!({"email": "spy@y.test", "password": "a password I know"}),
+        )
+        .await?;
+    assert_eq!(sign_in.status, 401, "{}", sign_in.text);
+    // The agent cannot give them a password or move them afterwards either.
+    let id = made.body["id"].as_i64().unwrap_or_default();
+    for change in [
+        json!({"password": "a password I know"}),
+        json!({"organization_id": shares}),
+    ] {
+        let reply = agent.patch(&format!("/api/v1/users/{id}"), change).await?;
+        assert_eq!(reply.status, 403, "{}", reply.text);
+    }
+    // Admins may do both.
+    admin
+        .post(
+            "/api/v1/users",
+            json!({"email": "hal@globex.example", "name": "Hal", "role": "customer",
+                   "password": "a long password", "organization_id": shares}),
+        )
+        .await?
+        .expect(201)?;
+    Ok(())
+}
+
+/// Issue #21 (8): the last active admin can neither deactivate themself nor lose the
+/// role, so the help desk always keeps someone who can administer it.
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_deactivated_or_demoted() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let admin = server.user("admin", "root@helpdesk.example").await?;
+    let me = format!("/api/v1/users/{}", admin.user_id);
+    for (change, field) in [
+        (json!({"active": false}), "active"),
+        (json!({"role": "agent"}), "role"),
+        (json!({"role": "customer", "active": false}), "active"),
+    ] {
+        let reply = admin.patch(&me, change.clone()).await?;
+        assert_eq!(reply.status, 422, "{change}: {}", reply.text);
+        assert_eq!(reply.body["field"], field, "{}", reply.text);
+    }
+    admin.get("/api/v1/me").await?.expect(200)?;
+    // With a second admin, either may step down, but not both.
+    let second = server.user("admin", "two@helpdesk.example").await?;
+    admin
+        .patch(&me, json!({"role": "agent"}))
+        .await?
+        .expect(200)?;
+    let reply = second
+        .patch(
+            &format!("/api/v1/users/{}", second.user_id),
+            json!({"active": false}),
+        )
+        .await?;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    Ok(())
+}

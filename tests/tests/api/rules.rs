@@ -989,3 +989,38 @@ async fn rules_start_at_the_end_of_a_log_they_never_followed() -> anyhow::Result
     app.close().await;
     Ok(())
 }
+
+/// Issue #21 (7): a rule failing on a burst of changes that arrive together stops after
+/// five failed runs, not after the whole burst.
+#[tokio::test]
+async fn a_failing_rule_stops_after_five_runs_even_in_a_burst() -> anyhow::Result<()> {
+    let mut server = TestServer::start().await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    let failing = rule(
+        &admin,
+        json!({"name": "Always throws", "triggers": ["ticket.created"], "script": "throw \"no such customer\";"}),
+    )
+    .await?;
+    // One change before the burst, so the consumer has a place in the log to resume from.
+    admin
+        .ticket(json!({"subject": "Before", "body": "b", "requester": {"email": "cy@customer.example"}}))
+        .await?;
+    server.automated().await?;
+    assert_eq!(runs(&admin, failing).await?.len(), 1);
+    server.pause_rules();
+    for n in 0..20 {
+        admin
+            .ticket(json!({"subject": format!("Burst {n}"), "body": "b", "requester": {"email": "cy@customer.example"}}))
+            .await?;
+    }
+    server.resume_rules().await?;
+    server.automated().await?;
+    let log = runs(&admin, failing).await?;
+    assert_eq!(log.len(), 5, "{log:?}");
+    let r = admin
+        .get(&format!("/api/v1/rules/{failing}"))
+        .await?
+        .expect(200)?;
+    assert_eq!(r.body["active"], false, "{}", r.text);
+    Ok(())
+}

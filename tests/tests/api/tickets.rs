@@ -429,3 +429,85 @@ async fn hostile_html_is_sanitized_and_text_is_escaped() -> anyhow::Result<()> {
     assert_eq!(messages.body[0]["body"], "Hilink");
     Ok(())
 }
+
+/// Issue #21 (3): files are received onto disk as they arrive; a stored file comes back
+/// byte for byte with a content type from its bytes, one over the limit is refused, and
+/// no temporary file is left behind either way.
+#[tokio::test]
+async fn uploads_are_received_onto_disk_and_leave_nothing_behind() -> anyhow::Result<()> {
+    let server = TestServer::start_with(|c| c.max_attachment_mb = 4).await?;
+    let admin = server.user("admin", "ada@helpdesk.example").await?;
+    // Text whose multi-byte characters straddle the chunks it arrives in.
+    let text: Vec<u8> = "Grüße aus Köln — 你好 — ok\n".repeat(100_000).into_bytes();
+    let png = {
+        let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        b.resize(3 << 20, 7);
+        b
+    };
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "ticket",
+            json!({"subject": "Logs", "body": "both attached", "requester": {"email": "c@c.example"}})
+                .to_string(),
+        )
+        .part("files", reqwest::multipart::Part::bytes(text.clone()).file_name("köln.log"))
+        .part("files", reqwest::multipart::Part::bytes(png.clone()).file_name("shot.png"));
+    let made = admin
+        .send(
+            admin
+                .request(Method::POST, "/api/v1/tickets")
+                .multipart(form),
+        )
+        .await?
+        .expect(201)?;
+    let id = made.body["id"].as_i64().unwrap_or_default();
+    let messages = admin
+        .get(&format!("/api/v1/tickets/{id}/messages"))
+        .await?
+        .expect(200)?;
+    let files = messages.body[0]["attachments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(files.len(), 2, "{}", messages.text);
+    for (file, bytes, kind) in [
+        (&files[0], &text, "text/plain; charset=utf-8"),
+        (&files[1], &png, "image/png"),
+    ] {
+        assert_eq!(file["content_type"], kind, "{file}");
+        assert_eq!(file["size"], bytes.len(), "{file}");
+        let url = file["url"].as_str().unwrap_or_default();
+        let got = admin.send(admin.request(Method::GET, url)).await?;
+        assert_eq!(got.status.as_u16(), 200);
+        let body = admin
+            .request(Method::GET, url)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        assert!(
+            body.as_ref() == bytes.as_slice(),
+            "{} differs",
+            file["filename"]
+        );
+    }
+    // Over the limit: refused, nothing written.
+    let form = reqwest::multipart::Form::new()
+        .text("message", json!({"body": "too big"}).to_string())
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(vec![1u8; (4 << 20) + 1]).file_name("big.bin"),
+        );
+    let refused = admin
+        .send(
+            admin
+                .request(Method::POST, &format!("/api/v1/tickets/{id}/messages"))
+                .multipart(form),
+        )
+        .await?;
+    assert_eq!(refused.status.as_u16(), 413, "{}", refused.text);
+    let incoming = server.app.config().data_dir.join("attachments/incoming");
+    let left: Vec<_> = std::fs::read_dir(&incoming)?.collect();
+    assert!(left.is_empty(), "{left:?}");
+    Ok(())
+}

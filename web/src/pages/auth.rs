@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -76,22 +76,33 @@ fn landing(signed: &Signed, next: &str) -> String {
 pub(crate) async fn sign_in(
     State(web): State<Web>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    form: FormData,
+    request: Request,
 ) -> WebResult<Response> {
+    let too_many = |next: &str, email: &str| {
+        page(
+            StatusCode::TOO_MANY_REQUESTS,
+            next,
+            email,
+            "Too many sign-in attempts. Wait a minute and try again.",
+        )
+    };
+    // The caller's address is limited before the form is read.
+    if web
+        .sign_in_limiter
+        .check_key(&format!("ip:{}", peer.ip()))
+        .is_err()
+    {
+        return too_many("", "");
+    }
+    let form = FormData::from_request(request, &web).await?;
     let email = form.get("email").to_string();
     let next = safe_next(form.get("next"));
-    for key in [
-        format!("ip:{}", peer.ip()),
-        format!("email:{}", email.to_lowercase()),
-    ] {
-        if web.sign_in_limiter.check_key(&key).is_err() {
-            return page(
-                StatusCode::TOO_MANY_REQUESTS,
-                &next,
-                &email,
-                "Too many sign-in attempts. Wait a minute and try again.",
-            );
-        }
+    if web
+        .sign_in_limiter
+        .check_key(&format!("email:{}", email.to_lowercase()))
+        .is_err()
+    {
+        return too_many(&next, &email);
     }
     let session = match web.app.sign_in(&email, form.get("password")).await {
         Ok(s) => s,

@@ -1,5 +1,7 @@
 //! Server-sent events: what changed among the tickets the reader may see, and, on a
 //! ticket page, who else is there. An open stream with `ticket=` counts as viewing it.
+//! A stream ends when its session does: at once when the sign-out or deactivation
+//! happened in this process, within [`HEARTBEAT`] when on another.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -46,6 +48,25 @@ struct StreamState {
     presence: Option<Presence>,
     ticker: tokio::time::Interval,
     first: bool,
+}
+
+impl StreamState {
+    /// Checks the session again, taking the user's current permissions; false when it
+    /// ended or its user was turned off, which ends the stream. A database that cannot be
+    /// read keeps the stream open.
+    async fn still_signed_in(&mut self) -> bool {
+        match self.web.app.authenticate_session(&self.signed.cookie).await {
+            Ok(auth) => {
+                self.signed.auth = auth;
+                true
+            }
+            Err(triage_app::AppError::Unauthenticated(_)) => false,
+            Err(err) => {
+                tracing::warn!(error = %err, "live stream could not check its session");
+                true
+            }
+        }
+    }
 }
 
 fn presence_event(app: &App, ticket_id: i64, me: i64) -> Event {
@@ -109,6 +130,10 @@ pub(crate) async fn stream(
         loop {
             tokio::select! {
                 _ = s.ticker.tick() => {
+                    // Sign-outs and deactivations on other processes reach this one here.
+                    if !s.still_signed_in().await {
+                        return None;
+                    }
                     if let Some(p) = &s.presence {
                         let typing = s.web.app.viewers(p.ticket_id).iter().any(|v| v.user_id == s.signed.actor().user_id && v.typing);
                         s.web.app.presence_beat(p.ticket_id, &p.key, s.signed.actor().user_id, &s.signed.auth.user.name, typing);
@@ -138,6 +163,13 @@ pub(crate) async fn stream(
                                 Some(p) if p.ticket_id == ticket_id => presence_event(&s.web.app, ticket_id, s.signed.actor().user_id),
                                 _ => continue,
                             }
+                        }
+                        Ok(LiveUpdate::Reauthenticate { user_id }) => {
+                            let mine = user_id.is_none_or(|u| u == s.signed.actor().user_id);
+                            if mine && !s.still_signed_in().await {
+                                return None;
+                            }
+                            continue;
                         }
                         Ok(LiveUpdate::Notified { user_id }) => {
                             if user_id != s.signed.actor().user_id {

@@ -1,5 +1,6 @@
 //! The rule consumer: follows the event log and runs the rules each change triggers.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,17 +154,30 @@ impl App {
         if rules.is_empty() {
             return Ok(());
         }
+        // Rules turned off by their failures in this batch run on none of its later
+        // changes: the count of failures in a row is kept per run, not per batch.
+        let mut turned_off = HashSet::new();
         for change in changes(events) {
-            let candidates: Vec<&RuleRow> =
-                rules.iter().filter(|r| triggered_by(r, change)).collect();
+            let candidates: Vec<&RuleRow> = rules
+                .iter()
+                .filter(|r| !turned_off.contains(&r.id) && triggered_by(r, change))
+                .collect();
             if !candidates.is_empty() {
-                self.run_rules_on_change(&candidates, change).await?;
+                self.run_rules_on_change(&candidates, change, &mut turned_off)
+                    .await?;
             }
         }
         Ok(())
     }
 
-    async fn run_rules_on_change(&self, rules: &[&RuleRow], change: &[EventRow]) -> AppResult<()> {
+    /// Runs the triggered rules on one change; adds those its failures turned off to
+    /// `turned_off`.
+    async fn run_rules_on_change(
+        &self,
+        rules: &[&RuleRow],
+        change: &[EventRow],
+        turned_off: &mut HashSet<i64>,
+    ) -> AppResult<()> {
         let Some(first) = change.first() else {
             return Ok(());
         };
@@ -192,11 +206,10 @@ impl App {
             match self.automation.compile(&rule.script) {
                 Ok(script) => compiled.push((*rule, script)),
                 Err(e) => {
-                    self.record_failure(
-                        rule,
-                        Failure::new(Some(ticket_id), Some(first.id), e.to_string()),
-                    )
-                    .await?;
+                    let failure = Failure::new(Some(ticket_id), Some(first.id), e.to_string());
+                    if self.record_failure(rule, failure).await? {
+                        turned_off.insert(rule.id);
+                    }
                 }
             }
         }
@@ -229,7 +242,9 @@ impl App {
             let duration_us = i64::try_from(outcome.duration.as_micros()).unwrap_or(i64::MAX);
             if let Some(error) = outcome.error {
                 let failure = Failure::new(Some(ticket_id), Some(first.id), error.to_string());
-                self.record_failure(rule, failure.took(duration_us)).await?;
+                if self.record_failure(rule, failure.took(duration_us)).await? {
+                    turned_off.insert(rule.id);
+                }
                 continue;
             }
             let firing = Firing {
@@ -247,7 +262,9 @@ impl App {
                 Err(AppError::Store(e)) => return Err(AppError::Store(e)),
                 Err(e) => {
                     let failure = Failure::new(Some(ticket_id), Some(first.id), e.to_string());
-                    self.record_failure(rule, failure.took(duration_us)).await?;
+                    if self.record_failure(rule, failure.took(duration_us)).await? {
+                        turned_off.insert(rule.id);
+                    }
                 }
             }
         }

@@ -206,14 +206,12 @@ impl App {
             let name = r.name.as_str();
             let found = match r.kind {
                 ReferenceKind::Group => groups.iter().any(|g| g.name.eq_ignore_ascii_case(name)),
-                ReferenceKind::Status => statuses
-                    .iter()
-                    .any(|s| s.active && s.name.eq_ignore_ascii_case(name)),
-                ReferenceKind::Field => fields.iter().any(|f| f.key == name),
+                ReferenceKind::Status => crate::tickets::find_status(&statuses, name).is_ok(),
+                ReferenceKind::Field => fields.iter().any(|f| f.active && f.key == name),
                 ReferenceKind::Macro => macros
                     .iter()
                     .any(|m| m.active && m.name.eq_ignore_ascii_case(name)),
-                ReferenceKind::Plugin => plugins.iter().any(|p| p.plugin_id == name),
+                ReferenceKind::Plugin => plugins.iter().any(|p| p.enabled && p.plugin_id == name),
                 ReferenceKind::Agent => match text::normalize_email(name) {
                     Ok(email) => read.user_by_email(&email).await?.is_some_and(|u| {
                         u.active && triage_domain::Role::parse(&u.role).is_ok_and(|r| r.is_staff())

@@ -25,7 +25,7 @@ use triage_plugin_host::{Host, HostConfig, Plugin, Settings};
 use triage_store::{PluginCallRow, PluginLogRow, PluginPackageRow, PluginRow, QuarantineRow};
 
 pub use channel::{ChannelReply, InboundCall, InboundOutcome};
-pub use triage_plugin_host::{ANY_ORIGIN, CONTRACTS, Package, builder};
+pub use triage_plugin_host::{ANY_ORIGIN, CONTRACTS, MAX_PACKAGE_BYTES, Package, builder};
 
 use crate::consumer::ConsumerHandle;
 use crate::{App, AppError, AppResult};

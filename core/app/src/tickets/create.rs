@@ -322,8 +322,14 @@ impl App {
             .await?;
         let (mut view, replayed) = result;
         // The `sla` consumer stores the clocks a moment later; the creator sees them now.
+        // The ticket is written: a failed read here must not turn that into an error.
         if actor.role.is_staff() {
-            view.sla = self.current_sla(&view.ticket).await?;
+            match self.current_sla(&view.ticket).await {
+                Ok(sla) => view.sla = sla,
+                Err(err) => {
+                    tracing::warn!(ticket = view.ticket.id, error = %err, "sla of a new ticket")
+                }
+            }
         }
         Ok((view, replayed))
     }

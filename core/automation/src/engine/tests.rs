@@ -175,3 +175,24 @@ fn compiled_scripts_are_cached() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(Arc::ptr_eq(&a, &b));
 }
+
+/// Issue #21 (2): a script cannot ask to store a NUL character, which PostgreSQL refuses;
+/// the run fails with the same message on every database.
+#[test]
+fn text_with_a_nul_fails_the_run() {
+    for source in [
+        r#"add_note("a\x00b");"#,
+        r#"add_tag("\u0000");"#,
+        r#"set_field("plan", #{name: "x\x00"});"#,
+        r#"call_plugin("crm", "lookup", #{q: "\x00"});"#,
+    ] {
+        let out = run(source);
+        assert!(
+            out.error
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains("NUL character")),
+            "{source}: {out:?}"
+        );
+        assert!(out.intents.is_empty(), "{source}");
+    }
+}

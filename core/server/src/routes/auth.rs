@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -104,21 +104,24 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: JsonBody<SignIn>,
+    request: Request,
 ) -> ApiResult<Response> {
-    let SignIn { email, password } = body.value;
-    for key in [
-        format!("ip:{}", peer.ip()),
-        format!("email:{}", email.trim().to_lowercase()),
-    ] {
+    let limited = |key: String| {
         if state.sign_in_limiter.check_key(&key).is_err() {
-            return Err(ApiError::new(
+            Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 "too many sign-in attempts; wait a minute and try again",
-            ));
+            ))
+        } else {
+            Ok(())
         }
-    }
+    };
+    // The caller's address is limited before the body is read.
+    limited(format!("ip:{}", peer.ip()))?;
+    let body = JsonBody::<SignIn>::from_request(request, &state).await?;
+    let SignIn { email, password } = body.value;
+    limited(format!("email:{}", email.trim().to_lowercase()))?;
     let session = state.app.sign_in(&email, &password).await?;
     let max_age = (session.expires_at - triage_app::now_millis()) / 1000;
     let cookie = session_cookie(&state, &session.cookie, max_age);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use triage_app::Ctx;
-use triage_app::attachments::{StoredFile, Upload};
+use triage_app::attachments::StoredFile;
 use triage_app::tickets::{MessageView, NewMessage};
 use utoipa::ToSchema;
 
@@ -104,8 +104,21 @@ pub struct MessageCreated {
     pub ticket: TicketOut,
 }
 
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the upload is too large",
+        )
+    } else {
+        ApiError::bad_request(format!("bad multipart body: {}", e.body_text()))
+    }
+}
+
 /// Reads a JSON body, or a multipart form with the JSON in part `json_part` and files in
-/// `files` parts; stores the files. Returns the body, the stored files and the SHA-256 of
+/// `files` parts, which go to disk as they arrive and are stored once the JSON reads.
+/// Returns the body, the stored files and the SHA-256 of
 /// the JSON.
 pub(crate) async fn read_message_request<T: DeserializeOwned>(
     state: &AppState,
@@ -113,17 +126,9 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
     json_part: &str,
 ) -> ApiResult<(T, Vec<StoredFile>, String)> {
     if is_json(request.headers()) {
-        let bytes = Bytes::from_request(request, &()).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is too large",
-                )
-            } else {
-                ApiError::bad_request(format!("cannot read the request body: {e}"))
-            }
-        })?;
+        let bytes = Bytes::from_request(request, &())
+            .await
+            .map_err(crate::extract::body_rejection)?;
         let value = parse_json(&bytes)?;
         return Ok((value, Vec::new(), hex::encode(Sha256::digest(&bytes))));
     }
@@ -142,46 +147,39 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| ApiError::bad_request(format!("bad multipart body: {}", e.body_text())))?;
+    let max_file = state.config.max_attachment_mb.saturating_mul(1024 * 1024);
     let mut json = None;
     let mut files = Vec::new();
     loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the upload is too large",
-                ));
-            }
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "bad multipart body: {}",
-                    e.body_text()
-                )));
-            }
+        let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? else {
+            break;
         };
         let name = field.name().unwrap_or("").to_string();
         let filename = field.file_name().map(str::to_string);
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the upload is too large",
-                )
-            } else {
-                ApiError::bad_request(format!("bad multipart body: {}", e.body_text()))
-            }
-        })?;
         if name == json_part {
-            json = Some(bytes);
+            let mut part = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                if part.len() + chunk.len() > crate::MAX_JSON_BODY {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        format!(
+                            "the `{json_part}` part is too large; it may be at most {} bytes",
+                            crate::MAX_JSON_BODY
+                        ),
+                    ));
+                }
+                part.extend_from_slice(&chunk);
+            }
+            json = Some(part);
         } else if name == "files" || filename.is_some() {
-            files.push(Upload {
-                filename: filename.unwrap_or_else(|| "attachment".into()),
-                bytes: bytes.to_vec(),
-            });
+            // Files go to disk chunk by chunk as they arrive.
+            let filename = filename.unwrap_or_else(|| "attachment".into());
+            let mut incoming = state.app.receive_upload(&filename, max_file).await?;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                incoming.write(&chunk).await?;
+            }
+            files.push(incoming);
         } else {
             return Err(ApiError::bad_request(format!(
                 "unknown form part {name:?}; send `{json_part}` (JSON) and `files`"
@@ -192,8 +190,8 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
         json.ok_or_else(|| ApiError::bad_request(format!("the form has no `{json_part}` part")))?;
     let value = parse_json(&json)?;
     let mut stored = Vec::with_capacity(files.len());
-    for upload in files {
-        stored.push(state.app.store_upload(upload).await?);
+    for incoming in files {
+        stored.push(state.app.keep_upload(incoming).await?);
     }
     let mut hasher = Sha256::new();
     hasher.update(&json);

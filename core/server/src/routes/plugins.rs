@@ -176,7 +176,7 @@ pub async fn install_plugin(
 ) -> ApiResult<(StatusCode, Json<PluginOut>)> {
     let bytes = Bytes::from_request(request, &())
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the package: {e}")))?;
+        .map_err(crate::extract::body_rejection)?;
     let (info, upgraded) = state.app.install_plugin(&auth.actor, &bytes).await?;
     let status = if upgraded {
         StatusCode::OK
@@ -418,7 +418,7 @@ async fn channel_call(state: AppState, request: Request) -> ApiResult<Response> 
         .collect();
     let body = Bytes::from_request(request, &())
         .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+        .map_err(crate::extract::body_rejection)?;
     let call = InboundCall {
         method,
         path,

@@ -99,7 +99,8 @@ pub async fn list_users(
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "people", request_body = CreateUser, responses((status = 201, body = UserOut), (status = 401), (status = 403), (status = 409), (status = 422)))]
-/// Creates a user (admins; agents may create customers).
+/// Creates a user (admins; agents may create customers, without a password and outside
+/// organizations that share their tickets).
 pub async fn create_user(
     State(state): State<AppState>,
     Auth(auth): Auth,

@@ -84,6 +84,17 @@ impl<C: ConnectionTrait> Repos<'_, C> {
             .is_some())
     }
 
+    /// Whether an active admin other than `user_id` exists.
+    pub async fn has_other_admin(&self, user_id: i64) -> Result<bool, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Role.eq("admin"))
+            .filter(user::Column::Active.eq(true))
+            .filter(user::Column::Id.ne(user_id))
+            .one(self.conn)
+            .await?
+            .is_some())
+    }
+
     // ---- organizations ----
 
     /// Inserts an organization and returns it with its id.

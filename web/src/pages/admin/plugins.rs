@@ -161,10 +161,10 @@ pub(crate) async fn list(
 pub(crate) async fn install(
     State(web): State<Web>,
     admin: Admin,
-    form: FormData,
+    mut form: FormData,
 ) -> WebResult<Response> {
     admin.0.check_csrf(form.csrf())?;
-    let Some(file) = form.files.first() else {
+    let Some(file) = form.files.first_mut() else {
         return list_page(
             &web,
             &admin,
@@ -173,7 +173,8 @@ pub(crate) async fn install(
         )
         .await;
     };
-    match web.app.install_plugin(admin.0.actor(), &file.bytes).await {
+    let bytes = file.bytes().await?;
+    match web.app.install_plugin(admin.0.actor(), &bytes).await {
         Ok((info, upgraded)) => {
             let done = if upgraded { "upgraded" } else { "installed" };
             Ok(

@@ -107,8 +107,9 @@ pub async fn run(app: &App, command: RulesCommand) -> anyhow::Result<()> {
                     say!("{:<9}  {:>5}  {}", o.action, o.rule_id, o.name);
                 } else {
                     let missing: Vec<String> = o.missing.iter().map(ToString::to_string).collect();
+                    let them = if missing.len() == 1 { "it" } else { "them" };
                     say!(
-                        "{:<9}  {:>5}  {}  (turned off: needs {}; create it, then turn the rule on)",
+                        "{:<9}  {:>5}  {}  (turned off: needs {}; create {them}, then turn the rule on)",
                         o.action,
                         o.rule_id,
                         o.name,

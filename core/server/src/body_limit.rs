@@ -65,11 +65,7 @@ fn too_large(limit: usize) -> Response {
 /// Middleware: applies the route's limit to the body, and refuses at once a body that
 /// says it is larger.
 pub async fn limit(limits: BodyLimits, request: Request, next: Next) -> Response {
-    let multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let multipart = crate::extract::is_multipart(request.headers());
     let limit = limits.for_route(request.method(), request.uri().path(), multipart);
     let declared = request
         .headers()

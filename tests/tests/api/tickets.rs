@@ -477,14 +477,9 @@ async fn uploads_are_received_onto_disk_and_leave_nothing_behind() -> anyhow::Re
         assert_eq!(file["content_type"], kind, "{file}");
         assert_eq!(file["size"], bytes.len(), "{file}");
         let url = file["url"].as_str().unwrap_or_default();
-        let got = admin.send(admin.request(Method::GET, url)).await?;
-        assert_eq!(got.status.as_u16(), 200);
-        let body = admin
-            .request(Method::GET, url)
-            .send()
-            .await?
-            .bytes()
-            .await?;
+        let got = admin.request(Method::GET, url).send().await?;
+        assert_eq!(got.status().as_u16(), 200);
+        let body = got.bytes().await?;
         assert!(
             body.as_ref() == bytes.as_slice(),
             "{} differs",

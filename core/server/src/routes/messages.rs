@@ -118,8 +118,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 
 /// Reads a JSON body, or a multipart form with the JSON in part `json_part` and files in
 /// `files` parts, which go to disk as they arrive and are stored once the JSON reads.
-/// Returns the body, the stored files and the SHA-256 of
-/// the JSON.
+/// Returns the body, the stored files and the SHA-256 of the JSON.
 pub(crate) async fn read_message_request<T: DeserializeOwned>(
     state: &AppState,
     request: Request,
@@ -132,12 +131,7 @@ pub(crate) async fn read_message_request<T: DeserializeOwned>(
         let value = parse_json(&bytes)?;
         return Ok((value, Vec::new(), hex::encode(Sha256::digest(&bytes))));
     }
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+    if !crate::extract::is_multipart(request.headers()) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
